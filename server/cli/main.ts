@@ -1,0 +1,188 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { DataDirectoryLockedError } from '../db/pgliteLock.ts';
+import { agencyRepository } from '../features/agencies/agencyRepository.ts';
+import { ROLES, type Role } from '../features/principals/roles.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { openRuntime, runService, type Runtime } from '../runtime.ts';
+import { VERSION } from '../version.ts';
+import { ensureDemoAgency } from './ensureDemoAgency.ts';
+
+/** Errors a user can fix get one clear line on stderr and exit code 2; anything else is a bug and is logged. */
+async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  // One-shot commands print their own output; their logs only matter when something goes wrong.
+  const log = createLogger(quiet ? 'warn' : config.logLevel);
+  let rt: Runtime;
+  try {
+    rt = await openRuntime(config, log);
+  } catch (err) {
+    if (err instanceof DataDirectoryLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  await fn(rt);
+}
+
+async function runUntilSignal(rt: Runtime, log: Logger, roles: { api: boolean; worker: boolean }) {
+  const running = await runService(rt, roles);
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'señal recibida');
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'error al detener');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+const parseRoles = (value: string): Role[] => {
+  const roles = value.split(',').map((r) => r.trim());
+  const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (bad.length) throw new InvalidArgumentError(`roles desconocidos: ${bad.join(', ')} (válidos: ${ROLES.join(', ')})`);
+  return roles as Role[];
+};
+
+const program = new Command('legajo')
+  .description('legajo: expedientes y documentos electrónicos del Estado de Chile (Ley 21.180).')
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('Todo en un proceso (API + trabajos). Sin DATABASE_URL usa PGlite en ./data/pg y objetos en ./data/objects; crea una agencia de demostración la primera vez.')
+  .action(() =>
+    withRuntime(async (rt) => {
+      if (rt.config.demoAgency) await ensureDemoAgency(rt);
+      await runUntilSignal(rt, rt.log, { api: true, worker: true });
+    }, false),
+  );
+
+program
+  .command('serve')
+  .description('Solo la API HTTP (sin estado; puede haber varias detrás de un balanceador).')
+  .action(() => withRuntime((rt) => runUntilSignal(rt, rt.log, { api: true, worker: false }), false));
+
+program
+  .command('worker')
+  .description('Solo los trabajos en segundo plano (cola en PostgreSQL; puede haber varios).')
+  .action(() => withRuntime((rt) => runUntilSignal(rt, rt.log, { api: false, worker: true }), false));
+
+program
+  .command('migrate')
+  .description('Aplica las migraciones pendientes y termina.')
+  .action(() =>
+    withRuntime(async (rt) => {
+      process.stdout.write('Base de datos al día.\n');
+      await rt.close();
+    }),
+  );
+
+const agency = program.command('agency').description('Administración de agencias.');
+agency
+  .command('create')
+  .description('Registra una agencia con su administrador y muestra su clave de API (una sola vez).')
+  .requiredOption('--code <code>', 'código del Gestor de Códigos (p. ej. AB001)')
+  .requiredOption('--name <name>', 'nombre oficial')
+  .option('--roles <roles>', `roles del administrador inicial, separados por coma (${ROLES.join(', ')})`, parseRoles, ['admin'] as Role[])
+  .action((opts: { code: string; name: string; roles: Role[] }) =>
+    withRuntime(async (rt) => {
+      try {
+        if (!/^[A-Z0-9][A-Z0-9-]{1,15}$/.test(opts.code)) throw new InvalidArgumentError('--code: 2 a 16 caracteres, mayúsculas, dígitos o guion');
+        const p = await rt.services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code: opts.code, name: opts.name, adminRoles: opts.roles });
+        process.stdout.write(`Agencia ${p.agency.code} creada (id ${p.agency.id}).\nClave de API del administrador (no se volverá a mostrar):\n${p.token}\n`);
+      } finally {
+        await rt.close();
+      }
+    }),
+  );
+
+const key = program.command('key').description('Claves de API.');
+key
+  .command('create')
+  .description('Emite una clave de API para un principal de una agencia y la muestra una sola vez.')
+  .requiredOption('--agency <code>', 'código de la agencia')
+  .requiredOption('--principal <id>', 'id del principal')
+  .option('--kind <kind>', 'live o test', 'live')
+  .option('--label <label>', 'para qué es la clave', 'emitida desde la línea de comandos')
+  .action((opts: { agency: string; principal: string; kind: string; label: string }) =>
+    withRuntime(async (rt) => {
+      try {
+        if (opts.kind !== 'live' && opts.kind !== 'test') throw new InvalidArgumentError('--kind debe ser live o test');
+        const a = await agencyRepository.findByCode(rt.database.knex, opts.agency);
+        if (!a) throw new InvalidArgumentError(`no existe la agencia ${opts.agency}`);
+        const issued = await rt.database.knex.transaction((trx) =>
+          rt.services.apiKeys.issue(trx, { agencyId: a.id, principalId: null, requestId: null }, { principalId: opts.principal, kind: opts.kind as 'live', label: opts.label }),
+        );
+        process.stdout.write(`Clave ${issued.apiKey.id} emitida (no se volverá a mostrar):\n${issued.token}\n`);
+      } finally {
+        await rt.close();
+      }
+    }),
+  );
+key
+  .command('revoke')
+  .description('Revoca una clave de API.')
+  .requiredOption('--agency <code>', 'código de la agencia')
+  .argument('<keyId>', 'id de la clave')
+  .action((keyId: string, opts: { agency: string }) =>
+    withRuntime(async (rt) => {
+      try {
+        const a = await agencyRepository.findByCode(rt.database.knex, opts.agency);
+        if (!a) throw new InvalidArgumentError(`no existe la agencia ${opts.agency}`);
+        const revoked = await rt.services.apiKeys.revoke({ agencyId: a.id, principalId: null, requestId: null }, keyId);
+        process.stdout.write(`Clave ${revoked.id} revocada el ${revoked.revokedAt?.toISOString()}.\n`);
+      } finally {
+        await rt.close();
+      }
+    }),
+  );
+
+const audit = program.command('audit').description('Registro de auditoría.');
+audit
+  .command('verify')
+  .description('Verifica todas las cadenas de auditoría; termina con código 1 y nombra el primer evento alterado si alguna no cuadra.')
+  .action(() =>
+    withRuntime(async (rt) => {
+      try {
+        const results = await rt.services.audit.verifyAll(rt.database.knex);
+        let bad = 0;
+        for (const r of results) {
+          if (r.ok) {
+            process.stdout.write(`ok     ${r.chain}: ${r.checked} eventos\n`);
+          } else {
+            bad++;
+            const f = r.firstBad!;
+            process.stdout.write(`ERROR  ${r.chain}: evento ${f.chainSeq}${f.id === null ? '' : ` (id ${f.id})`}: ${f.reason}\n`);
+          }
+        }
+        if (bad) process.exitCode = 1;
+      } finally {
+        await rt.close();
+      }
+    }),
+  );
+
+program.parseAsync(process.argv).catch((err) => {
+  if (err instanceof InvalidArgumentError || (err as { status?: number }).status) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

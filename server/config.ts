@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Byte sizes accept a plain number or a number with kb/mb/gb (binary multiples). */
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'debe ser un tamaño como 1mb, 512kb o 1048576')
+  .transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(s)!;
+    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+    return Math.floor(Number(m[1]) * unit);
+  });
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'nombre de bucket S3 inválido').optional(),
+    S3_ACCESS_KEY: z.string().min(1).optional(),
+    S3_SECRET_KEY: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    JSON_BODY_LIMIT: byteSize.default(1024 * 1024),
+    OBJECT_SWEEP_GRACE_HOURS: z.coerce.number().min(0).default(24),
+    OBJECT_SWEEP_CRON: z.string().min(9).default('17 * * * *'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+    DEMO_AGENCY: bool.default(true),
+  });
+
+/** Checked on the raw environment so these are reported together with any other invalid variable. */
+function missingS3Settings(env: Record<string, string | undefined>): string[] {
+  if (!env.S3_ENDPOINT) return [];
+  return ['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']
+    .filter((key) => !env[key])
+    .map((key) => `${key}: es obligatorio cuando S3_ENDPOINT está definido`);
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number; jsonBodyLimit: number; shutdownTimeoutMs: number };
+  logLevel: string;
+  database:
+    | { kind: 'pglite'; dataDir: string }
+    | { kind: 'postgres'; url: string; poolMax: number };
+  storage:
+    | { kind: 'filesystem'; root: string }
+    | { kind: 's3'; endpoint: URL; bucket: string; accessKey: string; secretKey: string; region: string };
+  sweep: { graceMs: number; cron: string };
+  demoAgency: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuración inválida:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The only place that reads the environment; everything else receives a Config. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(entorno)'}: ${i.message}`)),
+    ...missingS3Settings(cleaned),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, jsonBodyLimit: e.JSON_BODY_LIMIT, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pg') },
+    storage: e.S3_ENDPOINT
+      ? {
+          kind: 's3',
+          endpoint: new URL(e.S3_ENDPOINT),
+          bucket: e.S3_BUCKET!,
+          accessKey: e.S3_ACCESS_KEY!,
+          secretKey: e.S3_SECRET_KEY!,
+          region: e.S3_REGION,
+        }
+      : { kind: 'filesystem', root: path.join(dataDir, 'objects') },
+    sweep: { graceMs: e.OBJECT_SWEEP_GRACE_HOURS * 3_600_000, cron: e.OBJECT_SWEEP_CRON },
+    demoAgency: e.DEMO_AGENCY,
+  };
+}

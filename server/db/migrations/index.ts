@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import * as foundation from './20261124170000_foundation.ts';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are listed here, in order, rather than discovered on disk, so they load the same way under tsx,
+ * in tests and from the CLI. Append only: never edit or reorder a migration that has shipped.
+ */
+const migrations: Migration[] = [{ name: '20261124170000_foundation', ...foundation }];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => ({ up: m.up, down: async () => { throw new Error('legajo migrations are append-only'); } }),
+};
+
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}

@@ -1,0 +1,9 @@
+import type { Role } from './roles.ts';
+
+/** Who is acting, as established by authentication; every service call is scoped by `agencyId`. */
+export interface Actor {
+  principalId: string;
+  agencyId: string;
+  roles: readonly Role[];
+  requestId: string | null;
+}

@@ -1,0 +1,48 @@
+import Koa from 'koa';
+import type { Knex } from 'knex';
+import type { Logger } from '../logger.ts';
+import type { Services } from '../services.ts';
+import { buildRouter } from './buildRouter.ts';
+import { docsPage } from './docsPage.ts';
+import { problemDetails } from './middleware/problemDetails.ts';
+import { requestContext } from './middleware/requestContext.ts';
+import { securityHeaders } from './middleware/securityHeaders.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { RouteDef } from './route.ts';
+import { adminRoutes } from './routes/adminRoutes.ts';
+import { auditRoutes } from './routes/auditRoutes.ts';
+import { systemRoutes, type ReadinessChecks } from './routes/systemRoutes.ts';
+
+export interface AppDeps {
+  log: Logger;
+  knex: Knex;
+  services: Services;
+  readiness: ReadinessChecks;
+  jsonBodyLimit: number;
+  version: string;
+}
+
+/** Builds the HTTP app from its dependencies; main wires and listens, tests drive app.callback(). */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  // Errors are logged by problemDetails with the request id; Koa's default stderr printing would duplicate them.
+  app.silent = true;
+
+  let openapi: Record<string, unknown> | undefined;
+  const routes: RouteDef[] = [
+    ...systemRoutes(deps.readiness, () => (openapi ??= buildOpenApi(routes, { version: deps.version }))),
+    ...adminRoutes(deps.services),
+    ...auditRoutes(deps.services, deps.knex),
+  ];
+  const router = buildRouter(routes, { apiKeys: deps.services.apiKeys, jsonBodyLimit: deps.jsonBodyLimit });
+
+  app.use(requestContext(deps.log));
+  app.use(problemDetails());
+  app.use(securityHeaders());
+  app.use(docsPage());
+  app.use(router.routes());
+  // Sets 405/501 with Allow and no body; problemDetails turns that into a problem document.
+  app.use(router.allowedMethods());
+  return app;
+}

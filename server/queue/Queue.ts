@@ -1,0 +1,119 @@
+import { PgBoss, fromKnex, fromPglite, type Db as IDatabase } from 'pg-boss';
+import type { Knex } from 'knex';
+import type { Database } from '../db/openDatabase.ts';
+import type { Db } from '../db/Db.ts';
+import type { Logger } from '../logger.ts';
+import { JOB_NAMES, type JobName } from './jobNames.ts';
+
+export interface JobContext {
+  jobId: string;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export type JobHandler = (data: Record<string, unknown>, ctx: JobContext) => Promise<void>;
+export type JobHandlers = Record<JobName, JobHandler>;
+
+export class MissingJobHandlerError extends Error {
+  constructor(names: string[]) {
+    super(`Trabajos sin manejador registrado: ${names.join(', ')}. Registre un manejador para cada nombre de JOB_NAMES.`);
+    this.name = 'MissingJobHandlerError';
+  }
+}
+
+/**
+ * PGlite has one connection, shared with knex. A statement sent to it while knex holds a transaction open would
+ * silently join that transaction, so pg-boss's statements take knex's single pooled connection first and wait for
+ * any open transaction to end.
+ */
+function serializedPglite(database: Database): IDatabase {
+  const inner = fromPglite(database.pglite!);
+  const client = database.knex.client as Knex.Client & {
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(c: unknown): Promise<void>;
+  };
+  const exclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const conn = await client.acquireConnection();
+    try {
+      return await fn();
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  };
+  return {
+    ...inner,
+    executeSql: (text: string, values?: unknown[]) => exclusive(() => inner.executeSql(text, values)),
+    ...(inner.setSessionStatements
+      ? { setSessionStatements: (statements: string[]) => exclusive(() => inner.setSessionStatements!(statements)) }
+      : {}),
+  };
+}
+
+export interface QueueOptions {
+  pollingIntervalSeconds?: number;
+}
+
+/** The Postgres job queue (pg-boss) on the service's own database. */
+export class Queue {
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly log: Logger,
+    private readonly pollingIntervalSeconds: number,
+  ) {}
+
+  static async start(database: Database, log: Logger, opts: QueueOptions = {}): Promise<Queue> {
+    const boss =
+      database.kind === 'pglite'
+        ? new PgBoss({ db: serializedPglite(database), backend: 'pglite', schema: 'pgboss' })
+        : new PgBoss({ connectionString: connectionStringOf(database.knex), schema: 'pgboss', max: 4 });
+    boss.on('error', (err) => log.error({ err }, 'error de la cola de trabajos'));
+    await boss.start();
+    for (const name of JOB_NAMES) {
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, { retryLimit: 3, retryBackoff: true });
+    }
+    return new Queue(boss, log, opts.pollingIntervalSeconds ?? 2);
+  }
+
+  /**
+   * Enqueues in the caller's transaction when given one: the job exists exactly when the row it serves does.
+   * `singletonKey` makes a repeated enqueue of the same work a no-op while one is pending.
+   */
+  async enqueue(db: Db, name: JobName, data: Record<string, unknown>, opts: { singletonKey?: string } = {}): Promise<string | null> {
+    return this.boss.send(name, data, { ...opts, db: fromKnex(db) });
+  }
+
+  async schedule(name: JobName, cron: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.boss.schedule(name, cron, data, { tz: 'UTC' });
+  }
+
+  /** Starts a worker for every job name; refuses to start if any name lacks a handler. */
+  async work(handlers: Partial<JobHandlers>): Promise<void> {
+    const missing = JOB_NAMES.filter((n) => typeof handlers[n] !== 'function');
+    if (missing.length) throw new MissingJobHandlerError(missing);
+    for (const name of JOB_NAMES) {
+      const handler = handlers[name]!;
+      await this.boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.pollingIntervalSeconds }, async ([job]) => {
+        if (!job) return;
+        const log = this.log.child({ jobId: job.id, job: name });
+        log.info('trabajo iniciado');
+        await handler(job.data ?? {}, { jobId: job.id, log, signal: job.signal });
+        log.info('trabajo terminado');
+      });
+    }
+  }
+
+  async getJob(name: JobName, id: string) {
+    return this.boss.getJobById(name, id);
+  }
+
+  /** Lets running jobs finish (up to the timeout) before closing: what SIGTERM asks for. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: timeoutMs, close: true });
+  }
+}
+
+function connectionStringOf(knex: Knex): string {
+  const conn = knex.client.config.connection;
+  if (typeof conn !== 'string') throw new Error('La cola requiere DATABASE_URL como cadena de conexión');
+  return conn;
+}
