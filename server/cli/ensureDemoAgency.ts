@@ -16,7 +16,7 @@ export async function ensureDemoAgency(rt: Runtime): Promise<void> {
       '',
       `    ${p.token}`,
       '',
-      '  Pruebe: curl -H "Authorization: Bearer <clave>" http://localhost:3000/v1/agencies',
+      `  Pruebe: curl -H "Authorization: Bearer <clave>" http://localhost:${rt.config.http.port}/v1/agencies`,
       '',
     ].join('\n') + '\n',
   );

@@ -36,19 +36,23 @@ async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true): Pr
 }
 
 async function runUntilSignal(rt: Runtime, log: Logger, roles: { api: boolean; worker: boolean }) {
-  const running = await runService(rt, roles);
+  // Handlers go in before the service announces itself, so a signal right after start-up still drains cleanly.
+  const running = runService(rt, roles);
   const onSignal = (signal: string) => {
     log.info({ signal }, 'señal recibida');
-    running.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'error al detener');
-        process.exit(1);
-      },
-    );
+    running
+      .then((r) => r.stop())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'error al detener');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  await running;
 }
 
 const parseRoles = (value: string): Role[] => {
@@ -105,7 +109,10 @@ agency
       try {
         if (!/^[A-Z0-9][A-Z0-9-]{1,15}$/.test(opts.code)) throw new InvalidArgumentError('--code: 2 a 16 caracteres, mayúsculas, dígitos o guion');
         const p = await rt.services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code: opts.code, name: opts.name, adminRoles: opts.roles });
-        process.stdout.write(`Agencia ${p.agency.code} creada (id ${p.agency.id}).\nClave de API del administrador (no se volverá a mostrar):\n${p.token}\n`);
+        process.stdout.write(
+          `Agencia ${p.agency.code} creada (id ${p.agency.id}); administrador ${p.admin.id}; clave ${p.apiKey.id}.\n` +
+            `Clave de API del administrador (no se volverá a mostrar):\n${p.token}\n`,
+        );
       } finally {
         await rt.close();
       }
@@ -179,6 +186,10 @@ audit
   );
 
 program.parseAsync(process.argv).catch((err) => {
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`El puerto ya está en uso (${(err as Error).message}). Detenga el otro proceso o elija otro con PORT.\n`);
+    process.exit(2);
+  }
   if (err instanceof InvalidArgumentError || (err as { status?: number }).status) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exit(2);

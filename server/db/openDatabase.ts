@@ -14,6 +14,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** The embedded instance, when there is one: pg-boss talks to it directly (see queue/createQueue.ts). */
   pglite: PGlite | null;
+  /** The PostgreSQL connection string, when there is one: pg-boss opens its own small pool with it. */
+  url: string | null;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       pool: { min: 0, max: config.poolMax },
       acquireConnectionTimeout: 30_000,
     });
-    return { knex, kind: 'postgres', pglite: null, close: () => knex.destroy() };
+    return { knex, kind: 'postgres', pglite: null, url: config.url, close: () => knex.destroy() };
   }
 
   const release = config.dataDir ? lockDataDirectory(config.dataDir) : () => {};
@@ -42,6 +44,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       knex,
       kind: 'pglite',
       pglite,
+      url: null,
       async close() {
         try {
           // knex-pglite closes the PGlite instance when its single pooled connection is destroyed.

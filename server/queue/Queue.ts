@@ -65,7 +65,7 @@ export class Queue {
     const boss =
       database.kind === 'pglite'
         ? new PgBoss({ db: serializedPglite(database), backend: 'pglite', schema: 'pgboss' })
-        : new PgBoss({ connectionString: connectionStringOf(database.knex), schema: 'pgboss', max: 4 });
+        : new PgBoss({ connectionString: database.url!, schema: 'pgboss', max: 4 });
     boss.on('error', (err) => log.error({ err }, 'error de la cola de trabajos'));
     await boss.start();
     for (const name of JOB_NAMES) {
@@ -110,10 +110,4 @@ export class Queue {
   async stop(timeoutMs: number): Promise<void> {
     await this.boss.stop({ graceful: true, timeout: timeoutMs, close: true });
   }
-}
-
-function connectionStringOf(knex: Knex): string {
-  const conn = knex.client.config.connection;
-  if (typeof conn !== 'string') throw new Error('La cola requiere DATABASE_URL como cadena de conexión');
-  return conn;
 }

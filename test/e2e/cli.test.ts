@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = path.resolve('bin/legajo.js');
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+}
+
+function env(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  // Only what the service needs: no DATABASE_URL or S3 settings leak in from the outer environment.
+  return { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...extra };
+}
+
+function run(args: string[], dataDir: string, extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env(dataDir, extra) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `legajo start` and waits for its "running" log line, which carries the URL. */
+function start(dataDir: string): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'start'], { env: env(dataDir) });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (c) => (err += c));
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /"url":"(http:\/\/[^"]+)".*"msg":"legajo en marcha"/.exec(out);
+      if (m) resolve({ child, url: m[1]!, stdout: () => out, exited });
+    });
+    void exited.then((code) => reject(new Error(`legajo start terminó (código ${code}) antes de quedar en marcha:\n${out}\n${err}`)));
+  });
+}
+
+describe('legajo CLI on the embedded defaults', () => {
+  let dataDir: string;
+  let key: string;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-e2e-'));
+  });
+  afterAll(() => fs.rm(dataDir, { recursive: true, force: true }));
+
+  it('first start: migrates, prints a demo key once, serves health, docs and the API', async () => {
+    const s = await start(dataDir);
+    try {
+      key = /(lgj_live_[A-Za-z0-9_-]{43})/.exec(s.stdout())![1]!;
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+      expect((await (await fetch(`${s.url}/openapi.json`)).json()).openapi).toBe('3.1.0');
+      expect((await fetch(`${s.url}/docs`)).status).toBe(200);
+      const agencies = await (await fetch(`${s.url}/v1/agencies`, { headers: { Authorization: `Bearer ${key}` } })).json();
+      expect(agencies.items[0].code).toBe('DEMO');
+
+      // A second process on the same directory must refuse, clearly, and leave the first one working.
+      const second = await run(['start'], dataDir);
+      expect(second.code).toBe(2);
+      expect(second.stderr).toMatch(/ya está abierta por otro proceso \(pid \d+\)/);
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    expect(await s.exited).toBe(0);
+    await expect(fs.access(path.join(dataDir, 'pg.lock'))).rejects.toThrow();
+  });
+
+  it('second start reuses the data: no new demo agency, the old key still works', async () => {
+    const s = await start(dataDir);
+    try {
+      expect(s.stdout()).not.toMatch(/lgj_live_/);
+      const res = await fetch(`${s.url}/v1/agencies`, { headers: { Authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(200);
+      expect((await res.json()).items).toHaveLength(1);
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    expect(await s.exited).toBe(0);
+  });
+
+  it('a lock left by a killed process does not block the next start', async () => {
+    const s = await start(dataDir);
+    s.child.kill('SIGKILL');
+    await s.exited;
+    const again = await start(dataDir);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('agency create and key revoke work from the command line, with clear errors', async () => {
+    const created = await run(['agency', 'create', '--code', 'CLI001', '--name', 'Agencia de línea de comandos'], dataDir);
+    expect(created.code).toBe(0);
+    const [, adminId] = /administrador ([0-9a-f-]{36})/.exec(created.stdout)!;
+    const issued = await run(['key', 'create', '--agency', 'CLI001', '--principal', adminId!, '--kind', 'test', '--label', 'integración'], dataDir);
+    expect(issued.code).toBe(0);
+    expect(issued.stdout).toMatch(/lgj_test_/);
+    const [, keyId] = /Clave ([0-9a-f-]{36}) emitida/.exec(issued.stdout)!;
+    const revoked = await run(['key', 'revoke', '--agency', 'CLI001', keyId!], dataDir);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(/revocada el 20\d\d-/);
+    expect((await run(['agency', 'create', '--code', 'CLI003', '--name', 'Otra agencia'], dataDir)).code).toBe(0);
+    const wrongAgency = await run(['key', 'revoke', '--agency', 'CLI003', keyId!], dataDir);
+    expect(wrongAgency.code).not.toBe(0);
+    expect(wrongAgency.stderr).toMatch(/No existe una clave de API/);
+    const dup = await run(['agency', 'create', '--code', 'CLI001', '--name', 'Otra'], dataDir);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toMatch(/Ya existe una agencia con el código CLI001/);
+    const bad = await run(['agency', 'create', '--code', 'mal código', '--name', 'x'], dataDir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--code/);
+    const badRole = await run(['agency', 'create', '--code', 'CLI002', '--name', 'x', '--roles', 'admin,rey'], dataDir);
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/roles desconocidos: rey/);
+  });
+
+  it('invalid configuration stops with a message naming the variable', async () => {
+    const r = await run(['migrate'], dataDir, { PORT: 'abc', S3_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PORT/);
+    expect(r.stderr).toMatch(/S3_BUCKET/);
+  });
+
+  it('audit verify passes on an untouched log and names the first altered event otherwise', async () => {
+    const ok = await run(['audit', 'verify'], dataDir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ok {5}agency:/m);
+
+    const pg = await PGlite.create(path.join(dataDir, 'pg'));
+    await pg.exec('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete');
+    const { rows } = await pg.query<{ id: number; chain: string }>(`SELECT id, chain FROM audit_events WHERE chain LIKE 'agency:%' AND chain_seq = 2 LIMIT 1`);
+    await pg.query(`UPDATE audit_events SET data = '{"forjado": true}' WHERE id = $1`, [rows[0]!.id]);
+    await pg.close();
+
+    const bad = await run(['audit', 'verify'], dataDir);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`ERROR  ${rows[0]!.chain}: evento 2 (id ${rows[0]!.id})`);
+  });
+});
