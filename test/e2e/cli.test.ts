@@ -62,10 +62,10 @@ describe('legajo CLI on the embedded defaults', () => {
       key = /(lgj_live_[A-Za-z0-9_-]{43})/.exec(s.stdout())![1]!;
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
-      expect((await (await fetch(`${s.url}/openapi.json`)).json()).openapi).toBe('3.1.0');
+      expect(((await (await fetch(`${s.url}/openapi.json`)).json()) as { openapi: string }).openapi).toBe('3.1.0');
       expect((await fetch(`${s.url}/docs`)).status).toBe(200);
-      const agencies = await (await fetch(`${s.url}/v1/agencies`, { headers: { Authorization: `Bearer ${key}` } })).json();
-      expect(agencies.items[0].code).toBe('DEMO');
+      const agencies = (await (await fetch(`${s.url}/v1/agencies`, { headers: { Authorization: `Bearer ${key}` } })).json()) as { items: { code: string }[] };
+      expect(agencies.items[0]?.code).toBe('DEMO');
 
       // A second process on the same directory must refuse, clearly, and leave the first one working.
       const second = await run(['start'], dataDir);
@@ -85,7 +85,7 @@ describe('legajo CLI on the embedded defaults', () => {
       expect(s.stdout()).not.toMatch(/lgj_live_/);
       const res = await fetch(`${s.url}/v1/agencies`, { headers: { Authorization: `Bearer ${key}` } });
       expect(res.status).toBe(200);
-      expect((await res.json()).items).toHaveLength(1);
+      expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(1);
     } finally {
       s.child.kill('SIGTERM');
     }
