@@ -7,6 +7,9 @@ const PACKAGES: Record<string, string> = {
   pdfsig: 'poppler-utils',
   pdftotext: 'poppler-utils',
   xmllint: 'libxml2-utils',
+  qpdf: 'qpdf',
+  certutil: 'libnss3-tools',
+  openssl: 'openssl',
   chromium: 'chromium',
 };
 
