@@ -32,6 +32,16 @@ const envSchema = z
     OBJECT_SWEEP_CRON: z.string().min(9).default('17 * * * *'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     DEMO_AGENCY: bool.default(true),
+    MAX_UPLOAD_BYTES: byteSize.default(1024 ** 3),
+    MAX_PDF_PAGES: z.coerce.number().int().min(1).default(10_000),
+    SIGNING_MAX_BYTES: byteSize.default(200 * 1024 ** 2),
+    SEAL_P12_PATH: z.string().min(1).optional(),
+    SEAL_P12_PASSWORD: z.string().optional(),
+    TRUST_ANCHORS: z.string().min(1).optional(),
+    FIRMAGOB_URL: z.url({ protocol: /^https?$/ }).optional(),
+    FIRMAGOB_API_TOKEN_KEY: z.string().min(1).optional(),
+    FIRMAGOB_SECRET: z.string().min(1).optional(),
+    FIRMAGOB_ENTITY: z.string().min(1).optional(),
   });
 
 /** Checked on the raw environment so these are reported together with any other invalid variable. */
@@ -40,6 +50,13 @@ function missingS3Settings(env: Record<string, string | undefined>): string[] {
   return ['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']
     .filter((key) => !env[key])
     .map((key) => `${key}: es obligatorio cuando S3_ENDPOINT está definido`);
+}
+
+function missingFirmaGobSettings(env: Record<string, string | undefined>): string[] {
+  if (!env.FIRMAGOB_URL) return [];
+  return ['FIRMAGOB_API_TOKEN_KEY', 'FIRMAGOB_SECRET', 'FIRMAGOB_ENTITY']
+    .filter((key) => !env[key])
+    .map((key) => `${key}: es obligatorio cuando FIRMAGOB_URL está definido`);
 }
 
 export interface Config {
@@ -54,6 +71,15 @@ export interface Config {
     | { kind: 's3'; endpoint: URL; bucket: string; accessKey: string; secretKey: string; region: string };
   sweep: { graceMs: number; cron: string };
   demoAgency: boolean;
+  documents: { maxUploadBytes: number; maxPdfPages: number };
+  signing: {
+    maxBytes: number;
+    /** Agency seal (PKCS#12). Without SEAL_P12_PATH a development CA and seal are generated under DATA_DIR/seal. */
+    seal: { p12Path: string; password: string; generateIfMissing: boolean };
+    /** PEM files of the CAs whose signatures count as trusted, besides the seal's own CA. */
+    trustAnchorFiles: string[];
+    firmaGob: { url: string; apiTokenKey: string; secret: string; entity: string } | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -71,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(entorno)'}: ${i.message}`)),
     ...missingS3Settings(cleaned),
+    ...missingFirmaGobSettings(cleaned),
+    ...(cleaned.SEAL_P12_PATH && cleaned.SEAL_P12_PASSWORD === undefined ? ['SEAL_P12_PASSWORD: es obligatorio cuando SEAL_P12_PATH está definido'] : []),
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
@@ -94,5 +122,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: 'filesystem', root: path.join(dataDir, 'objects') },
     sweep: { graceMs: e.OBJECT_SWEEP_GRACE_HOURS * 3_600_000, cron: e.OBJECT_SWEEP_CRON },
     demoAgency: e.DEMO_AGENCY,
+    documents: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxPdfPages: e.MAX_PDF_PAGES },
+    signing: {
+      maxBytes: e.SIGNING_MAX_BYTES,
+      seal: e.SEAL_P12_PATH
+        ? { p12Path: path.resolve(e.SEAL_P12_PATH), password: e.SEAL_P12_PASSWORD ?? '', generateIfMissing: false }
+        : { p12Path: path.join(dataDir, 'seal', 'seal.p12'), password: 'legajo-dev', generateIfMissing: true },
+      trustAnchorFiles: e.TRUST_ANCHORS ? e.TRUST_ANCHORS.split(',').map((f) => path.resolve(f.trim())) : [],
+      firmaGob: e.FIRMAGOB_URL
+        ? { url: e.FIRMAGOB_URL, apiTokenKey: e.FIRMAGOB_API_TOKEN_KEY!, secret: e.FIRMAGOB_SECRET!, entity: e.FIRMAGOB_ENTITY! }
+        : null,
+    },
   };
 }

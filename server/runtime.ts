@@ -10,6 +10,7 @@ import { referencedObjectKeys } from './features/objects/referencedObjectKeys.ts
 import { createApp } from './http/createApp.ts';
 import type { Logger } from './logger.ts';
 import { openObjectStore } from './openObjectStore.ts';
+import { openSigning } from './features/signing/openSigning.ts';
 import type { JobHandlers } from './queue/Queue.ts';
 import { Queue } from './queue/Queue.ts';
 import { createServices, type Services } from './services.ts';
@@ -35,13 +36,14 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
     const applied = await migrateLatest(database.knex);
     if (applied.length) log.info({ migrations: applied }, 'migraciones aplicadas');
     const store = await openObjectStore(config.storage);
+    const signing = await openSigning(config.signing);
     return {
       config,
       log,
       clock,
       database,
       store,
-      services: createServices(database.knex, clock),
+      services: createServices({ knex: database.knex, clock, store, signing, documents: config.documents }),
       close: () => database.close(),
     };
   } catch (err) {
@@ -87,6 +89,8 @@ export async function runService(rt: Runtime, roles: { api: boolean; worker: boo
         log,
         knex: rt.database.knex,
         services: rt.services,
+        store: rt.store,
+        documentLimits: config.documents,
         jsonBodyLimit: config.http.jsonBodyLimit,
         version: VERSION,
         readiness: {

@@ -2,6 +2,9 @@ import Koa from 'koa';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
+import type { ObjectStore } from '../../storage/ObjectStore.ts';
+import type { Config } from '../config.ts';
+import { documentRoutes } from './routes/documentRoutes.ts';
 import { buildRouter } from './buildRouter.ts';
 import { docsPage } from './docsPage.ts';
 import { problemDetails } from './middleware/problemDetails.ts';
@@ -17,6 +20,8 @@ export interface AppDeps {
   log: Logger;
   knex: Knex;
   services: Services;
+  store: ObjectStore;
+  documentLimits: Config['documents'];
   readiness: ReadinessChecks;
   jsonBodyLimit: number;
   version: string;
@@ -34,6 +39,7 @@ export function createApp(deps: AppDeps): Koa {
     ...systemRoutes(deps.readiness, () => (openapi ??= buildOpenApi(routes, { version: deps.version }))),
     ...adminRoutes(deps.services),
     ...auditRoutes(deps.services, deps.knex),
+    ...documentRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
   ];
   const router = buildRouter(routes, { apiKeys: deps.services.apiKeys, jsonBodyLimit: deps.jsonBodyLimit });
 

@@ -49,13 +49,36 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): Rec
       responses['413'] = problemResponse('Cuerpo demasiado grande');
       responses['415'] = problemResponse('Content-Type distinto de application/json');
     }
-    if (r.body || r.query) responses['422'] = problemResponse('Datos inválidos; errors indica cada campo');
+    if (r.upload) {
+      responses['400'] = problemResponse('Cuerpo multipart mal formado');
+      responses['413'] = problemResponse('Archivo o páginas por sobre el límite');
+      responses['415'] = problemResponse('Content-Type distinto de multipart/form-data');
+    }
+    if (r.body || r.query || r.upload) responses['422'] = problemResponse('Datos inválidos; errors indica cada campo');
     (paths[toOpenApiPath(r.path)] ??= {})[r.method] = {
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method}${r.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       ...(r.auth === 'public' ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
+      ...(r.upload
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'multipart/form-data': {
+                  schema: {
+                    type: 'object',
+                    required: Object.keys(r.upload),
+                    properties: Object.fromEntries(
+                      Object.entries(r.upload).map(([name, description]) => [name, name === 'file' ? { type: 'string', format: 'binary', description } : { type: 'string', description }]),
+                    ),
+                  },
+                },
+              },
+            },
+          }
+        : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', components) } } } } : {}),
       responses,
     };

@@ -29,6 +29,8 @@ export interface RouteDef<P extends AnyObject | undefined = AnyObject | undefine
   params?: P;
   query?: Q;
   body?: B;
+  /** multipart/form-data parts (name → description), read by the handler itself; documented in OpenAPI. */
+  upload?: Record<string, string>;
   /** Documented success responses; error responses are added from the auth and input settings. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler: (ctx: Context, input: RouteInput<P, Q, B>, actor: Actor) => Promise<void>;

@@ -83,3 +83,56 @@ export const problemOut = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
+
+export const documentSummaryOut = z
+  .object({
+    id: z.uuid(),
+    identifier: z.string().describe('MGDDE1_1'),
+    title: z.string().describe('MGDDE1_6'),
+    documentType: z.number().int().nullable().describe('MGDDE5_1'),
+    seriesCode: z.string().nullable().describe('MGDDE1_2'),
+    accessLevel: z.number().int().describe('MGDDE7_1'),
+    sensitive: z.boolean().describe('MGDDE7_2'),
+    documentCreatedAt: timestamp.describe('MGDDE4_1'),
+    currentVersion: z.number().int(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'DocumentSummary' });
+
+export const documentOut = documentSummaryOut
+  .extend({ metadata: z.record(z.string(), z.unknown()).describe('Todos los metadatos, por código MGDDE'), createdBy: z.uuid() })
+  .meta({ id: 'Document' });
+
+export const versionOut = z
+  .object({
+    number: z.number().int(),
+    status: z.enum(['draft', 'final']),
+    sha256: z.string(),
+    size: z.number().int(),
+    mediaType: z.string(),
+    fileName: z.string().nullable(),
+    pageCount: z.number().int().nullable(),
+    pdfa: z.string().nullable(),
+    origin: z.enum(['upload', 'signature', 'initials']),
+    derivedFrom: z.number().int().nullable(),
+    createdBy: z.uuid(),
+    createdAt: timestamp,
+    finalizedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Version' });
+
+export const filedOut = z
+  .object({ document: documentOut, version: versionOut, receipt: z.object({ number: z.string(), sha256: z.string() }) })
+  .meta({ id: 'Filed' });
+
+export const signatureReportOut = z
+  .object({
+    position: z.number().int(),
+    signerName: z.string().nullable(),
+    signerRun: z.string().nullable(),
+    signedAt: timestamp.nullable(),
+    valid: z.boolean(),
+    coversWholeDocument: z.boolean(),
+    report: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'SignatureReport' });

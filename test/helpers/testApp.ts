@@ -9,11 +9,17 @@ import { createApp } from '../../server/http/createApp.ts';
 import { createLogger } from '../../server/logger.ts';
 import { GRANTABLE_ROLES, type Role } from '../../server/features/principals/roles.ts';
 import { createServices, type Services } from '../../server/services.ts';
+import type { Config } from '../../server/config.ts';
+import { openSigning } from '../../server/features/signing/openSigning.ts';
+import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import { openTestDatabase, type Backend, type TestDatabase } from './testDatabase.ts';
 
 export interface TestApp {
   db: TestDatabase;
   services: Services;
+  store: ObjectStore;
+  /** Every object key in the store, sorted: to prove a rejected request left nothing behind. */
+  objectKeys(): Promise<string[]>;
   app: Koa;
   request: () => ReturnType<typeof supertest>;
   /** Creates an agency whose admin key holds the given roles (every role an agency can grant, by default). */
@@ -30,12 +36,22 @@ export interface TestAgency {
   keyWithRoles(roles: Role[], kind?: 'live' | 'test'): Promise<{ token: string; keyId: string; principalId: string }>;
 }
 
-export async function startTestApp(backend: Backend, opts: { clock?: Clock; jsonBodyLimit?: number } = {}): Promise<TestApp> {
+/** One development PKI for the whole run (generating RSA keys is slow); ensureDevCertificates is safe to race. */
+const TEST_SEAL = { p12Path: path.join(os.tmpdir(), 'legajo-test-pki', 'seal.p12'), password: 'legajo-test', generateIfMissing: true };
+
+export async function startTestApp(
+  backend: Backend,
+  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']> } = {},
+): Promise<TestApp> {
   const db = await openTestDatabase(backend);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-objects-'));
   const store = new FilesystemObjectStore({ root });
-  const services = createServices(db.knex, opts.clock ?? systemClock);
+  const signing = await openSigning({ maxBytes: 50 * 1024 * 1024, seal: TEST_SEAL, trustAnchorFiles: [], firmaGob: null, ...opts.signing });
+  const documents = opts.documents ?? { maxUploadBytes: 20 * 1024 * 1024, maxPdfPages: 1000 };
+  const services = createServices({ knex: db.knex, clock: opts.clock ?? systemClock, store, signing, documents });
   const app = createApp({
+    store,
+    documentLimits: documents,
     log: createLogger('silent'),
     knex: db.knex,
     services,
@@ -50,6 +66,12 @@ export async function startTestApp(backend: Backend, opts: { clock?: Clock; json
   return {
     db,
     services,
+    store,
+    async objectKeys() {
+      const keys: string[] = [];
+      for await (const o of store.list()) keys.push(o.key);
+      return keys.sort();
+    },
     app,
     request: () => supertest(callback),
     async agency(code, roles = [...GRANTABLE_ROLES]) {
@@ -61,10 +83,10 @@ export async function startTestApp(backend: Backend, opts: { clock?: Clock; json
         token: p.token,
         async keyWithRoles(r, kind = 'live') {
           const principal = await services.principals.create(
-            { agencyId: p.agency.id, principalId: p.admin.id, roles: ['admin'], requestId: null },
+            { agencyId: p.agency.id, agencyCode: code, principalId: p.admin.id, roles: ['admin'], requestId: null },
             { kind: 'system', name: `sistema ${r.join('+') || 'sin roles'}`, run: null, roles: r },
           );
-          const issued = await services.apiKeys.create({ agencyId: p.agency.id, principalId: p.admin.id, roles: ['admin'], requestId: null }, { principalId: principal.id, kind, label: 'test' });
+          const issued = await services.apiKeys.create({ agencyId: p.agency.id, agencyCode: code, principalId: p.admin.id, roles: ['admin'], requestId: null }, { principalId: principal.id, kind, label: 'test' });
           return { token: issued.token, keyId: issued.apiKey.id, principalId: principal.id };
         },
       };

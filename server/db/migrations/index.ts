@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261124170000_foundation.ts';
+import * as documents from './20261124180000_documents.ts';
 
 interface Migration {
   name: string;
@@ -10,7 +11,10 @@ interface Migration {
  * Migrations are listed here, in order, rather than discovered on disk, so they load the same way under tsx,
  * in tests and from the CLI. Append only: never edit or reorder a migration that has shipped.
  */
-const migrations: Migration[] = [{ name: '20261124170000_foundation', ...foundation }];
+const migrations: Migration[] = [
+  { name: '20261124170000_foundation', ...foundation },
+  { name: '20261124180000_documents', ...documents },
+];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

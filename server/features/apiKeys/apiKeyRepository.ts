@@ -19,6 +19,7 @@ export interface ApiKey {
 export interface KeyCredential {
   keyId: string;
   agencyId: string;
+  agencyCode: string;
   principalId: string;
   roles: Role[];
   revokedAt: Date | null;
@@ -71,12 +72,14 @@ export const apiKeyRepository = {
   async findCredential(db: Db, tokenSha256: string): Promise<KeyCredential | null> {
     const row = await db('api_keys as k')
       .join('principals as p', 'p.id', 'k.principal_id')
+      .join('agencies as a', 'a.id', 'k.agency_id')
       .where('k.token_sha256', tokenSha256)
-      .first('k.id', 'k.agency_id', 'k.principal_id', 'p.roles', 'k.revoked_at', 'p.disabled_at', 'k.last_used_at');
+      .first('k.id', 'k.agency_id', 'a.code', 'k.principal_id', 'p.roles', 'k.revoked_at', 'p.disabled_at', 'k.last_used_at');
     if (!row) return null;
     return {
       keyId: row.id,
       agencyId: row.agency_id,
+      agencyCode: row.code,
       principalId: row.principal_id,
       roles: row.roles,
       revokedAt: row.revoked_at,

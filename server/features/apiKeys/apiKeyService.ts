@@ -86,6 +86,6 @@ export class ApiKeyService {
     if (!cred.lastUsedAt || now.getTime() - new Date(cred.lastUsedAt).getTime() > TOUCH_INTERVAL_MS) {
       await apiKeyRepository.touch(this.knex, cred.keyId, now);
     }
-    return { principalId: cred.principalId, agencyId: cred.agencyId, roles: cred.roles, requestId };
+    return { principalId: cred.principalId, agencyId: cred.agencyId, agencyCode: cred.agencyCode, roles: cred.roles, requestId };
   }
 }

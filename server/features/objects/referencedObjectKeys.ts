@@ -5,7 +5,10 @@ import type { Db } from '../../db/Db.ts';
  * their grace period has passed, so a table that stores keys MUST be listed here (a test checks the schema for
  * `*object_key` columns that are missing).
  */
-export const OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string }> = [];
+export const OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string }> = [
+  { table: 'document_versions', column: 'object_key' },
+  { table: 'filing_receipts', column: 'object_key' },
+];
 
 export async function referencedObjectKeys(db: Db, keys: string[]): Promise<Set<string>> {
   const found = new Set<string>();

@@ -4,6 +4,8 @@ import type { Role } from './roles.ts';
 export interface Actor {
   principalId: string;
   agencyId: string;
+  /** Gestor de Códigos code of the agency, stamped into identifiers and receipts. */
+  agencyCode: string;
   roles: readonly Role[];
   requestId: string | null;
 }
