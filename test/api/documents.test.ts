@@ -280,6 +280,8 @@ describe.each(BACKENDS)('documentos (%s)', (backend) => {
       { method: 'get', path: `/v1/documents/${id}/versions/1/signatures`, roles: [], scope: 'resource' },
       { method: 'get', path: `/v1/documents/${id}/versions/1/receipt`, roles: [], scope: 'resource' },
       { method: 'post', path: `/v1/documents/${id}/versions/1/number`, roles: ['records_officer'], scope: 'resource' },
+      { method: 'post', path: `/v1/documents/${id}/versions/1/sign`, body: { reason: 'x', signerPost: 'y' }, roles: ['signer'], scope: 'resource' },
+      { method: 'post', path: `/v1/documents/${id}/versions/1/initial`, body: { initials: 'AB' }, roles: ['reviewer'], scope: 'resource' },
     ];
     await checkAuthMatrix({ app: t, victim: a, other: b, secrets: [id, filed.body.document.identifier, filed.body.version.sha256] }, routes);
     expect((await t.request().get(`/v1/documents/${id}/versions/1`).set(bearer(a.token))).body.status).toBe('draft');

@@ -252,5 +252,44 @@ export function documentRoutes({ services: s, store, knex, limits }: DocumentRou
         ctx.body = { registryNumber: r.registryNumber, version: versionView(r.version) };
       },
     }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/documents/:id/versions/:n/sign',
+      tag: 'firmas',
+      summary: 'Firma la versión (PAdES, actualización incremental) con el sello de la agencia o con FirmaGob; crea una versión final.',
+      auth: { roles: ['signer'] },
+      params: versionParams,
+      body: z.strictObject({
+        signer: z.enum(['seal', 'firmagob']).default('seal'),
+        reason: z.string().trim().min(1).max(300),
+        signerPost: z.string().trim().min(1).max(200).describe('Cargo de quien firma'),
+        visibleStamp: z.boolean().default(false),
+        purpose: z.enum(['Propósito General', 'Desatendido']).default('Propósito General'),
+        otp: z.string().regex(/^\d{6,8}$/, 'OTP de 6 a 8 dígitos').optional(),
+      }),
+      responses: { 201: { description: 'Versión firmada', schema: versionOut } },
+      async handler(ctx, { params, body }, actor) {
+        const version = await s.documents.sign(actor, params.id, params.n, body);
+        ctx.status = 201;
+        ctx.set('Location', `/v1/documents/${params.id}/versions/${version.number}`);
+        ctx.body = versionView(version);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/documents/:id/versions/:n/initial',
+      tag: 'firmas',
+      summary: 'Visa un borrador: registra la aprobación del revisor y crea un borrador con el timbre de iniciales visible.',
+      auth: { roles: ['reviewer'] },
+      params: versionParams,
+      body: z.strictObject({ initials: z.string().trim().regex(/^[A-ZÁÉÍÓÚÑ]{2,6}$/, 'iniciales en mayúsculas, 2 a 6 letras') }),
+      responses: { 201: { description: 'Borrador visado', schema: z.object({ version: versionOut, initials: z.object({ initials: z.string(), principalId: z.uuid(), createdAt: z.string() }) }) } },
+      async handler(ctx, { params, body }, actor) {
+        const r = await s.documents.initial(actor, params.id, params.n, body.initials);
+        ctx.status = 201;
+        ctx.set('Location', `/v1/documents/${params.id}/versions/${r.version.number}`);
+        ctx.body = { version: versionView(r.version), initials: { initials: r.initials.initials, principalId: r.initials.principalId, createdAt: r.initials.createdAt } };
+      },
+    }),
   ];
 }
