@@ -7,6 +7,7 @@ import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { createHash } from 'node:crypto';
 import type { Response } from 'superagent';
+import fc from 'fast-check';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -264,6 +265,32 @@ describe.each(BACKENDS)('documentos (%s)', (backend) => {
       .send('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4 sin final');
     expect(broken.status).toBe(400);
     expect(await state()).toEqual(before);
+  });
+
+  it('fuzz: malformed PDFs through the upload path never crash the service or leave partial state', async () => {
+    const base = await makePdf(2, 'semilla del fuzz');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.integer({ min: 1, max: base.length - 1 }).map((n) => base.subarray(0, n)),
+          fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }).map((edits) => {
+            const copy = Buffer.from(base);
+            for (const [at, byte] of edits) copy[at] = byte;
+            return copy;
+          }),
+          fc.uint8Array({ minLength: 0, maxLength: 2000 }).map((bytes) => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(bytes)])),
+        ),
+        async (bytes) => {
+          const before = await state();
+          const res = await file(a.token, bytes);
+          expect(res.status === 201 || (res.status >= 400 && res.status < 500), `status ${res.status}: ${res.text}`).toBe(true);
+          if (res.status === 201) return;
+          expect(res.type).toBe('application/problem+json');
+          expect(await state()).toEqual(before);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('authorization matrix: every document route', async () => {
