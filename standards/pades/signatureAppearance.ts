@@ -1,4 +1,5 @@
 import { PDFDocument, StandardFonts, type PDFFont } from 'pdf-lib';
+import { zonedParts } from './zonedParts.ts';
 
 export interface StampLines {
   signerName: string;
@@ -61,18 +62,7 @@ export async function buildSignatureAppearance(lines: StampLines): Promise<Buffe
 
 /** "15-01-2026 10:30:00 (GMT-3)": day first, as Chilean documents write dates. */
 export function formatLocalTime(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'shortOffset',
-  }).formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const get = zonedParts(date, timeZone);
   return `${get('day')}-${get('month')}-${get('year')} ${get('hour')}:${get('minute')}:${get('second')} (${get('timeZoneName')})`;
 }
 

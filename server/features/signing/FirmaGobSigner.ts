@@ -4,6 +4,7 @@ import { parseRun, runCheckDigit } from '../../../standards/chile/run.ts';
 import { systemClock, type Clock } from '../../clock.ts';
 import type { DigestSignature, SignContext, Signer, SignerDescription } from './Signer.ts';
 import { SignerRejectedError, SignerUnavailableError } from './signerErrors.ts';
+import { zonedParts } from '../../../standards/pades/zonedParts.ts';
 
 export type FirmaGobPurpose = 'Propósito General' | 'Desatendido';
 
@@ -176,17 +177,7 @@ function runBody(run: string): string {
 
 /** yyyy-MM-dd'T'HH:mm:ss in the given zone, as the official Java example's LocalDateTime produces. */
 function localDateTime(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '00';
+  const get = zonedParts(date, timeZone);
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
