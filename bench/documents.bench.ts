@@ -88,7 +88,7 @@ export default async function documentsBench(): Promise<BenchResult> {
       rows,
       notes: [
         `${FILINGS} filings per row, each a distinct ~100 KB PDF; baseline = FilesystemObjectStore.put + one INSERT, same database and store, same run.`,
-        'The API path adds: multipart parsing, type detection and PDF inspection by ranges, MGDDE validation, the document, version and audit rows, and a sealed filing receipt (a second PDF, signed and stored) per filing The 1.5× target is NOT met; a one-off timing of the parts (20 runs each, this machine) gave: receipt PDF build 8.8 ms + seal signature 12.7 ms + its fsynced put ~5 ms, PDF inspection by ranges 2 ms; the rest is multipart parsing and about a dozen statements on the single PGlite connection (idempotency, object lock, two counters, rows, audit chain). Moving the receipt to a queued job is the obvious next step.',
+        'The API path adds: multipart parsing, type detection and PDF inspection by ranges, MGDDE validation, the document, version and audit rows, and a sealed filing receipt (a second PDF, signed and stored) per filing. The 1.5× target is NOT met; a one-off timing of the parts (20 runs each, this machine) gave: receipt PDF build 8.8 ms + seal signature 12.7 ms + its fsynced put ~5 ms, PDF inspection by ranges 2 ms; the rest is multipart parsing and about a dozen statements on the single PGlite connection (idempotency, object lock, two counters, rows, audit chain). Moving the receipt to a queued job is the obvious next step.',
         'PGlite serialises all database work on one connection, so 16 clients mostly queue; PostgreSQL is the production configuration.',
       ],
     };
