@@ -49,3 +49,14 @@ export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 };
+
+/** An instant with its offset, compared as a time (two offsets can order differently from their strings). */
+const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
+export const dateRangeQuery = { from: instant.optional(), to: instant.optional() };
+
+/** Arguments for `.refine` on a query that spreads dateRangeQuery. */
+export const fromBeforeTo: [(q: { from?: Date | undefined; to?: Date | undefined }) => boolean, { path: string[]; message: string }] = [
+  (q) => !q.from || !q.to || q.from < q.to,
+  { path: ['to'], message: 'debe ser posterior a from' },
+];

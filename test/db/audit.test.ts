@@ -104,6 +104,9 @@ describe.each(BACKENDS)('cadena de auditoría (%s)', (backend) => {
     expect(next.body.nextCursor).toBeNull();
     const bad = await t.request().get('/v1/audit-events').query({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }).set(bearer(a.token));
     expect(bad.status).toBe(422);
+    // Compared as instants, not strings: 10:00+05:00 is before 06:00Z.
+    const offsets = await t.request().get('/v1/audit-events').query({ from: '2026-01-01T10:00:00+05:00', to: '2026-01-01T06:00:00Z' }).set(bearer(a.token));
+    expect(offsets.status).toBe(200);
 
     expect((await t.request().get('/v1/audit/verify').set(bearer(a.token))).body).toMatchObject({ ok: true });
     await tamper(`UPDATE audit_events SET target_id = 'otro' WHERE chain = ? AND chain_seq = 2`, [chain]);

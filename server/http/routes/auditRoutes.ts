@@ -3,7 +3,7 @@ import type { Services } from '../../services.ts';
 import type { Db } from '../../db/Db.ts';
 import { chainOf } from '../../features/audit/auditService.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
-import { defineRoute, pageQuery, type RouteDef } from '../route.ts';
+import { dateRangeQuery, defineRoute, fromBeforeTo, pageQuery, type RouteDef } from '../route.ts';
 import { auditEventOut, pageOf } from '../schemas.ts';
 
 export function auditRoutes(s: Services, db: Db): RouteDef[] {
@@ -22,10 +22,9 @@ export function auditRoutes(s: Services, db: Db): RouteDef[] {
           targetType: z.string().max(100).optional(),
           targetId: z.string().max(200).optional(),
           actorId: z.uuid().optional(),
-          from: z.iso.datetime({ offset: true }).optional(),
-          to: z.iso.datetime({ offset: true }).optional(),
+          ...dateRangeQuery,
         })
-        .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'debe ser posterior a from' }),
+        .refine(...fromBeforeTo),
       responses: { 200: { description: 'Página de eventos', schema: pageOf(auditEventOut) } },
       async handler(ctx, { query }, actor) {
         const after = decodeCursor(query.cursor, 'int');
@@ -35,8 +34,8 @@ export function auditRoutes(s: Services, db: Db): RouteDef[] {
           targetType: query.targetType,
           targetId: query.targetId,
           actorId: query.actorId,
-          from: query.from ? new Date(query.from) : undefined,
-          to: query.to ? new Date(query.to) : undefined,
+          from: query.from,
+          to: query.to,
           afterId: after === undefined ? undefined : Number(after),
           limit: query.limit + 1,
         });

@@ -9,7 +9,7 @@ import type { Services } from '../../services.ts';
 import { contentDisposition, parseByteRange } from '../byteRange.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
 import { readMultipartUpload } from '../readMultipartUpload.ts';
-import { defineRoute, pageQuery, type RouteDef } from '../route.ts';
+import { dateRangeQuery, defineRoute, fromBeforeTo, pageQuery, type RouteDef } from '../route.ts';
 import { documentOut, documentSummaryOut, filedOut, pageOf, signatureReportOut, versionOut } from '../schemas.ts';
 import type { Context } from 'koa';
 import { ValidationError } from '../../errors.ts';
@@ -91,10 +91,10 @@ export function documentRoutes({ services: s, store, knex, limits }: DocumentRou
           q: z.string().trim().min(1).max(200).optional().describe('Texto en título, palabras clave o resumen'),
           series: z.string().max(100).optional(),
           type: z.coerce.number().int().min(1).max(42).optional(),
-          from: z.iso.datetime({ offset: true }).optional().describe('Fecha de creación (MGDDE4_1) desde'),
-          to: z.iso.datetime({ offset: true }).optional().describe('Fecha de creación (MGDDE4_1) hasta, excluida'),
+          // Creation date of the document (MGDDE4_1): from included, to excluded.
+          ...dateRangeQuery,
         })
-        .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'debe ser posterior a from' }),
+        .refine(...fromBeforeTo),
       responses: { 200: { description: 'Página de documentos', schema: pageOf(documentSummaryOut) } },
       async handler(ctx, { query }, actor) {
         const before = decodeCursor(query.cursor, 'int');
@@ -102,8 +102,8 @@ export function documentRoutes({ services: s, store, knex, limits }: DocumentRou
           text: query.q,
           seriesCode: query.series,
           documentType: query.type,
-          from: query.from ? new Date(query.from) : undefined,
-          to: query.to ? new Date(query.to) : undefined,
+          from: query.from,
+          to: query.to,
           beforeSeq: before === undefined ? undefined : Number(before),
           limit: query.limit + 1,
         });
