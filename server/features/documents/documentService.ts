@@ -110,10 +110,7 @@ export class DocumentService {
             createdBy: actor.principalId,
           });
           const { version, receipt } = await this.insertVersion(trx, actor, document, 1, upload, content, 'upload', null);
-          await this.audit.append(trx, {
-            agencyId: actor.agencyId,
-            actorId: actor.principalId,
-            requestId: actor.requestId,
+          await this.record(trx, actor, {
             action: 'document.file',
             targetType: 'document',
             targetId: document.id,
@@ -139,10 +136,7 @@ export class DocumentService {
           const number = document.currentVersion + 1;
           const { version, receipt } = await this.insertVersion(trx, actor, document, number, upload, content, 'upload', null);
           await documentRepository.setCurrentVersion(trx, document.id, number);
-          await this.audit.append(trx, {
-            agencyId: actor.agencyId,
-            actorId: actor.principalId,
-            requestId: actor.requestId,
+          await this.record(trx, actor, {
             action: 'document.version.add',
             targetType: 'document',
             targetId: document.id,
@@ -187,6 +181,11 @@ export class DocumentService {
     return { version, receipt };
   }
 
+  /** An audit event by the acting principal, in the caller's transaction. */
+  private record(db: Db, actor: Actor, event: { action: string; targetType: string; targetId: string | null; data: Record<string, unknown> }) {
+    return this.audit.append(db, { ...event, agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId });
+  }
+
   async requireDocument(db: Db, actor: Actor, id: string, forUpdate = false): Promise<DocumentRow> {
     const d = await documentRepository.findDocument(db, actor.agencyId, id, forUpdate);
     if (!d) throw new NotFoundError('No existe un documento con ese id en su agencia.');
@@ -203,10 +202,7 @@ export class DocumentService {
   private async recordRead(db: Db, actor: Actor, documents: DocumentRow[], action: string, data: Record<string, unknown> = {}) {
     const guarded = documents.filter(isGuarded);
     if (!guarded.length) return;
-    await this.audit.append(db, {
-      agencyId: actor.agencyId,
-      actorId: actor.principalId,
-      requestId: actor.requestId,
+    await this.record(db, actor, {
       action,
       targetType: 'document',
       targetId: guarded.length === 1 ? guarded[0]!.id : null,
@@ -214,9 +210,10 @@ export class DocumentService {
     });
   }
 
+  /** One page (`limit` rows) plus one more row, if any, that only tells the caller another page exists. */
   async list(actor: Actor, filter: Omit<DocumentFilter, 'agencyId'>): Promise<DocumentRow[]> {
-    const rows = await documentRepository.listDocuments(this.knex, { ...filter, agencyId: actor.agencyId });
-    await this.recordRead(this.knex, actor, rows.slice(0, filter.limit - 1), 'document.list');
+    const rows = await documentRepository.listDocuments(this.knex, { ...filter, agencyId: actor.agencyId, limit: filter.limit + 1 });
+    await this.recordRead(this.knex, actor, rows.slice(0, filter.limit), 'document.list');
     return rows;
   }
 
@@ -277,10 +274,7 @@ export class DocumentService {
       const registryNumber = `${document.documentType}-${year}-${pad(value, 6)}`;
       await documentRepository.insertRegistryEntry(trx, { agencyId: actor.agencyId, versionId: version.id, kind, year, value, registryNumber, createdBy: actor.principalId });
       await documentRepository.finalize(trx, version.id, now);
-      await this.audit.append(trx, {
-        agencyId: actor.agencyId,
-        actorId: actor.principalId,
-        requestId: actor.requestId,
+      await this.record(trx, actor, {
         action: 'document.version.number',
         targetType: 'document',
         targetId: id,
@@ -337,10 +331,7 @@ export class DocumentService {
         await documentRepository.insertSignatures(trx, actor.agencyId, version.id, signatures);
         await documentRepository.setCurrentVersion(trx, documentId, number);
         await after?.(trx, version);
-        await this.audit.append(trx, {
-          agencyId: actor.agencyId,
-          actorId: actor.principalId,
-          requestId: actor.requestId,
+        await this.record(trx, actor, {
           action: audit.action,
           targetType: 'document',
           targetId: documentId,

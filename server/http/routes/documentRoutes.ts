@@ -105,7 +105,7 @@ export function documentRoutes({ services: s, store, knex, limits }: DocumentRou
           from: query.from,
           to: query.to,
           beforeSeq: before === undefined ? undefined : Number(before),
-          limit: query.limit + 1,
+          limit: query.limit,
         });
         const page = toPage(rows, query.limit, (d) => String(d.seq));
         ctx.body = { items: page.items.map(summary), nextCursor: page.nextCursor };
