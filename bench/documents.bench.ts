@@ -69,7 +69,7 @@ export default async function documentsBench(): Promise<BenchResult> {
       const api = await timed(FILINGS, concurrency, async (i) => {
         const form = new FormData();
         form.append('metadata', metadata);
-        form.append('file', new Blob([inputs[FILINGS + i]!], { type: 'application/pdf' }), 'doc.pdf');
+        form.append('file', new Blob([new Uint8Array(inputs[FILINGS + i]!)], { type: 'application/pdf' }), 'doc.pdf');
         const res = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
         if (res.status !== 201) throw new Error(`filing failed: ${res.status} ${await res.text()}`);
       });

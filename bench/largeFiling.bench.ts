@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BenchResult } from './BenchResult.ts';
+import { ReadableStream } from 'node:stream/web';
 
 const SIZE = 1024 ** 3;
 const CHUNK = Buffer.alloc(1024 * 1024, 0x20);

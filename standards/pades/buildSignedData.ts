@@ -24,8 +24,8 @@ export function buildSignedData(input: SignedDataInput): Buffer {
   if (input.digest.length !== 32) throw new Error('Se esperaba un resumen SHA-256 de 32 bytes');
   const [signerDer] = input.certificates;
   if (!signerDer) throw new Error('Falta el certificado del firmante');
-  const signerCert = pkijs.Certificate.fromBER(signerDer);
-  const certificates = input.certificates.map((der) => pkijs.Certificate.fromBER(der));
+  const signerCert = pkijs.Certificate.fromBER(new Uint8Array(signerDer));
+  const certificates = input.certificates.map((der) => pkijs.Certificate.fromBER(new Uint8Array(der)));
 
   const attributes = [
     new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),

@@ -31,7 +31,7 @@ export interface SignedDataContents {
  */
 export function readSignedData(contents: Buffer): SignedDataContents {
   const der = contents.subarray(0, derLength(contents));
-  const contentInfo = pkijs.ContentInfo.fromBER(der);
+  const contentInfo = pkijs.ContentInfo.fromBER(new Uint8Array(der));
   if (contentInfo.contentType !== OID.signedData) throw new Error('el CMS no es SignedData');
   const signedData = new pkijs.SignedData({ schema: contentInfo.content });
   const signerInfo = signedData.signerInfos[0];

@@ -22,7 +22,7 @@ export class LocalSealSigner implements Signer {
     private readonly privateKey: KeyObject,
     private readonly certificates: Buffer[],
   ) {
-    this.identity = certificateIdentity(pkijs.Certificate.fromBER(certificates[0]!));
+    this.identity = certificateIdentity(pkijs.Certificate.fromBER(new Uint8Array(certificates[0]!)));
   }
 
   static fromPkcs12(p12: Buffer, password: string): LocalSealSigner {
