@@ -11,6 +11,7 @@ const PACKAGES: Record<string, string> = {
   certutil: 'libnss3-tools',
   openssl: 'openssl',
   chromium: 'chromium',
+  xmlsec1: 'xmlsec1',
 };
 
 const available = new Map<string, boolean>();

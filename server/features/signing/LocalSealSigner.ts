@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { buildSignedData } from '../../../standards/pades/buildSignedData.ts';
 import { certificateIdentity, type CertificateIdentity } from '../../../standards/pades/certificateIdentity.ts';
+import type { XmlSealKey } from '../../../standards/xmldsig/XmlSealKey.ts';
 import type { DigestSignature, SignContext, Signer, SignerDescription } from './Signer.ts';
 import { readPkcs12 } from './readPkcs12.ts';
 import { SignerRejectedError, SignerUnavailableError } from './signerErrors.ts';
@@ -63,5 +64,16 @@ export class LocalSealSigner implements Signer {
       );
     }
     return { cms: buildSignedData({ digest, privateKey: this.privateKey, certificates: this.certificates }) };
+  }
+
+  /** The seal for XMLDSig: signs through this object, so the private key never leaves it. */
+  xmlSealKey(): XmlSealKey {
+    if (this.privateKey.asymmetricKeyType !== 'rsa') {
+      throw new SignerUnavailableError(
+        'configuration',
+        `El sello XML requiere una clave RSA y la del PKCS#12 es ${this.privateKey.asymmetricKeyType ?? 'desconocida'}; configure un sello RSA.`,
+      );
+    }
+    return { sign: (data) => sign('sha256', data, this.privateKey), certificates: [...this.certificates] };
   }
 }
