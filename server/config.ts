@@ -42,6 +42,10 @@ const envSchema = z
     FIRMAGOB_API_TOKEN_KEY: z.string().min(1).optional(),
     FIRMAGOB_SECRET: z.string().min(1).optional(),
     FIRMAGOB_ENTITY: z.string().min(1).optional(),
+    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    LINK_FETCH_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+    LINK_FETCH_MAX_BYTES: byteSize.default(100 * 1024 ** 2),
+    VERIFY_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   });
 
 /** Checked on the raw environment so these are reported together with any other invalid variable. */
@@ -71,6 +75,12 @@ export interface Config {
     | { kind: 's3'; endpoint: URL; bucket: string; accessKey: string; secretKey: string; region: string };
   sweep: { graceMs: number; cron: string };
   demoAgency: boolean;
+  /** Base of the URLs legajo prints (case-file URIs, verification links on authorized copies). */
+  publicBaseUrl: string;
+  /** Fetching a persistent link to hash it: 0 ms disables it; bodies over maxBytes are not hashed. */
+  linkFetch: { timeoutMs: number; maxBytes: number };
+  /** Lookups per minute and client address on the public /verify/{code}. */
+  verifyRateLimit: number;
   documents: { maxUploadBytes: number; maxPdfPages: number };
   signing: {
     maxBytes: number;
@@ -122,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: 'filesystem', root: path.join(dataDir, 'objects') },
     sweep: { graceMs: e.OBJECT_SWEEP_GRACE_HOURS * 3_600_000, cron: e.OBJECT_SWEEP_CRON },
     demoAgency: e.DEMO_AGENCY,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    linkFetch: { timeoutMs: e.LINK_FETCH_TIMEOUT_MS, maxBytes: e.LINK_FETCH_MAX_BYTES },
+    verifyRateLimit: e.VERIFY_RATE_LIMIT,
     documents: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxPdfPages: e.MAX_PDF_PAGES },
     signing: {
       maxBytes: e.SIGNING_MAX_BYTES,

@@ -89,3 +89,16 @@ export class NotImplementedError extends DomainError {
   readonly slug = 'not-implemented';
   readonly title = 'Método no implementado';
 }
+
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  readonly slug = 'too-many-requests';
+  readonly title = 'Demasiadas solicitudes';
+  constructor(
+    detail: string,
+    /** Seconds until the caller may try again (sent as Retry-After). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail);
+  }
+}

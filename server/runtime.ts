@@ -11,6 +11,7 @@ import { createApp } from './http/createApp.ts';
 import type { Logger } from './logger.ts';
 import { openObjectStore } from './openObjectStore.ts';
 import { openSigning } from './features/signing/openSigning.ts';
+import { fetchLinkHasher } from './features/caseFiles/fetchLinkHasher.ts';
 import type { JobHandlers } from './queue/Queue.ts';
 import { Queue } from './queue/Queue.ts';
 import { createServices, type Services } from './services.ts';
@@ -43,7 +44,15 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
       clock,
       database,
       store,
-      services: createServices({ knex: database.knex, clock, store, signing, documents: config.documents }),
+      services: createServices({
+        knex: database.knex,
+        clock,
+        store,
+        signing,
+        documents: config.documents,
+        links: fetchLinkHasher(config.linkFetch, log),
+        publicBaseUrl: config.publicBaseUrl,
+      }),
       close: () => database.close(),
     };
   } catch (err) {
@@ -93,6 +102,8 @@ export async function runService(rt: Runtime, roles: { api: boolean; worker: boo
         documentLimits: config.documents,
         jsonBodyLimit: config.http.jsonBodyLimit,
         version: VERSION,
+        verifyRateLimit: config.verifyRateLimit,
+        clock: rt.clock,
         readiness: {
           database: async () => void (await rt.database.knex.raw('select 1')),
           // Any answer, even "not found", proves the store is reachable.

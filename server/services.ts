@@ -7,6 +7,12 @@ import { ApiKeyService } from './features/apiKeys/apiKeyService.ts';
 import { AuditService } from './features/audit/auditService.ts';
 import { DocumentService } from './features/documents/documentService.ts';
 import { sealedReceiptIssuer } from './features/documents/sealedReceiptIssuer.ts';
+import type { LinkHasher } from './features/caseFiles/CaseFileAdapters.ts';
+import { CaseFileService } from './features/caseFiles/caseFileService.ts';
+import { RemissionService } from './features/caseFiles/remissionService.ts';
+import { sealedCaseFileReceiptIssuer } from './features/caseFiles/sealedCaseFileReceiptIssuer.ts';
+import { receiptSealer } from './features/receipts/sealReceipt.ts';
+import { AuthorizedCopyService } from './features/authorizedCopies/authorizedCopyService.ts';
 import { storeContentInspector } from './features/documents/storeContentInspector.ts';
 import { PrincipalService } from './features/principals/principalService.ts';
 import type { Signing } from './features/signing/openSigning.ts';
@@ -18,6 +24,9 @@ export interface Services {
   agencies: AgencyService;
   principals: PrincipalService;
   documents: DocumentService;
+  caseFiles: CaseFileService;
+  remissions: RemissionService;
+  copies: AuthorizedCopyService;
 }
 
 export interface ServiceAdapters {
@@ -26,18 +35,27 @@ export interface ServiceAdapters {
   store: ObjectStore;
   signing: Signing;
   documents: Config['documents'];
+  links: LinkHasher;
+  publicBaseUrl: string;
 }
 
-export function createServices({ knex, clock, store, signing, documents }: ServiceAdapters): Services {
+export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl }: ServiceAdapters): Services {
   const audit = new AuditService(clock);
   const apiKeys = new ApiKeyService(knex, audit, clock);
   const inspector = storeContentInspector(store, { maxPdfPages: documents.maxPdfPages, maxSignedPdfBytes: signing.maxBytes, trustAnchors: signing.trustAnchors });
-  const receipts = sealedReceiptIssuer(store, signing.seal, clock, `legajo ${VERSION}`);
+  const sealer = receiptSealer(store, signing.seal, clock, `legajo ${VERSION}`);
+  const indexSeal = { key: signing.xmlSeal, anchors: signing.trustAnchors };
+  const caseFileReceipts = sealedCaseFileReceiptIssuer(sealer);
+  const caseFiles = new CaseFileService(knex, store, audit, clock, indexSeal, links, caseFileReceipts, publicBaseUrl);
+  const documentService = new DocumentService(knex, store, audit, clock, inspector, sealedReceiptIssuer(sealer), signing);
   return {
     audit,
     apiKeys,
     agencies: new AgencyService(knex, audit, apiKeys),
     principals: new PrincipalService(knex, audit, clock),
-    documents: new DocumentService(knex, store, audit, clock, inspector, receipts, signing),
+    documents: documentService,
+    caseFiles,
+    remissions: new RemissionService(knex, store, audit, clock, indexSeal, caseFiles, caseFileReceipts),
+    copies: new AuthorizedCopyService(knex, store, audit, clock, signing.seal, documentService, caseFiles, publicBaseUrl, signing.maxBytes),
   };
 }

@@ -5,6 +5,9 @@ import type { Services } from '../services.ts';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import type { Config } from '../config.ts';
 import { documentRoutes } from './routes/documentRoutes.ts';
+import { caseFileRoutes } from './routes/caseFileRoutes.ts';
+import { authorizedCopyRoutes } from './routes/authorizedCopyRoutes.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { buildRouter } from './buildRouter.ts';
 import { docsPage } from './docsPage.ts';
 import { problemDetails } from './middleware/problemDetails.ts';
@@ -25,6 +28,9 @@ export interface AppDeps {
   readiness: ReadinessChecks;
   jsonBodyLimit: number;
   version: string;
+  /** Lookups per minute and address on /verify/{code}. */
+  verifyRateLimit: number;
+  clock?: Clock;
 }
 
 /** Builds the HTTP app from its dependencies; main wires and listens, tests drive app.callback(). */
@@ -40,6 +46,8 @@ export function createApp(deps: AppDeps): Koa {
     ...adminRoutes(deps.services),
     ...auditRoutes(deps.services, deps.knex),
     ...documentRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
+    ...caseFileRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
+    ...authorizedCopyRoutes(deps.services, { verifyPerMinute: deps.verifyRateLimit, clock: deps.clock ?? systemClock }),
   ];
   const router = buildRouter(routes, { apiKeys: deps.services.apiKeys, jsonBodyLimit: deps.jsonBodyLimit });
 

@@ -1,4 +1,5 @@
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { chileanDateTime } from './pdfText.ts';
 
 /** What DS 10 art. 30 requires a certificado de presentación to state, plus what identifies the filed bytes. */
 export interface FilingReceiptData {
@@ -9,11 +10,9 @@ export interface FilingReceiptData {
   agency: { code: string; name: string };
   filer: { name: string; id: string; run: string | null };
   platform: string;
-  document: { identifier: string; title: string; version: number; sha256: string; size: number; mediaType: string };
+  /** What was filed, as label and value lines (a document version with its hash, a case-file act...). */
+  filed: Array<[string, string]>;
 }
-
-const chileanDateTime = (d: Date) =>
-  `${new Intl.DateTimeFormat('es-CL', { timeZone: 'America/Santiago', dateStyle: 'long', timeStyle: 'medium' }).format(d)} (hora de Chile) · ${d.toISOString()} UTC`;
 
 /** Breaks long values (hashes, titles) so they stay on the page. */
 function wrap(text: string, width: number): string[] {
@@ -56,12 +55,9 @@ export async function filingReceiptPdf(r: FilingReceiptData): Promise<Uint8Array
   field('Órgano receptor', `${r.agency.name} (código ${r.agency.code})`);
   field('Presentado por', `${r.filer.name}${r.filer.run ? `, RUN ${r.filer.run}` : ''} (id ${r.filer.id})`);
   field('Funcionario o plataforma receptora', r.platform);
-  field('Documento', `${r.document.identifier} · versión ${r.document.version}`);
-  field('Título', r.document.title);
-  field('Formato y tamaño', `${r.document.mediaType}, ${r.document.size.toLocaleString('es-CL')} bytes`);
-  field('Huella SHA-256 del contenido', r.document.sha256);
+  for (const [label, value] of r.filed) field(label, value);
   y -= 10;
   line('Este certificado está firmado electrónicamente por el órgano receptor.', { size: 9 });
-  line('La huella SHA-256 permite comprobar que el contenido recibido no ha cambiado.', { size: 9 });
+  line('Las huellas SHA-256 permiten comprobar que lo recibido no ha cambiado.', { size: 9 });
   return pdf.save({ useObjectStreams: false });
 }

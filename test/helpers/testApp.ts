@@ -11,6 +11,7 @@ import { GRANTABLE_ROLES, type Role } from '../../server/features/principals/rol
 import { createServices, type Services } from '../../server/services.ts';
 import type { Config } from '../../server/config.ts';
 import { openSigning } from '../../server/features/signing/openSigning.ts';
+import { fetchLinkHasher } from '../../server/features/caseFiles/fetchLinkHasher.ts';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import { openTestDatabase, type Backend, type TestDatabase } from './testDatabase.ts';
 
@@ -18,6 +19,8 @@ export interface TestApp {
   db: TestDatabase;
   services: Services;
   store: ObjectStore;
+  /** Directory of the filesystem store: tests that simulate damage write into it directly. */
+  objectRoot: string;
   /** Every object key in the store, sorted: to prove a rejected request left nothing behind. */
   objectKeys(): Promise<string[]>;
   app: Koa;
@@ -41,22 +44,33 @@ const TEST_SEAL = { p12Path: path.join(os.tmpdir(), 'legajo-test-pki', 'seal.p12
 
 export async function startTestApp(
   backend: Backend,
-  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']> } = {},
+  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(backend);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-objects-'));
   const store = new FilesystemObjectStore({ root });
   const signing = await openSigning({ maxBytes: 50 * 1024 * 1024, seal: TEST_SEAL, trustAnchorFiles: [], firmaGob: null, ...opts.signing });
   const documents = opts.documents ?? { maxUploadBytes: 20 * 1024 * 1024, maxPdfPages: 1000 };
-  const services = createServices({ knex: db.knex, clock: opts.clock ?? systemClock, store, signing, documents });
+  const log = createLogger('silent');
+  const services = createServices({
+    knex: db.knex,
+    clock: opts.clock ?? systemClock,
+    store,
+    signing,
+    documents,
+    links: fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 * 1024 }, log),
+    publicBaseUrl: 'https://legajo.test',
+  });
   const app = createApp({
     store,
     documentLimits: documents,
-    log: createLogger('silent'),
+    log,
     knex: db.knex,
     services,
     jsonBodyLimit: opts.jsonBodyLimit ?? 64 * 1024,
     version: 'test',
+    verifyRateLimit: opts.verifyRateLimit ?? 1000,
+    ...(opts.clock ? { clock: opts.clock } : {}),
     readiness: {
       database: async () => void (await db.knex.raw('select 1')),
       objectStore: async () => void (await store.stat(`sha256/00/00/${'0'.repeat(64)}`)),
@@ -67,6 +81,7 @@ export async function startTestApp(
     db,
     services,
     store,
+    objectRoot: root,
     async objectKeys() {
       const keys: string[] = [];
       for await (const o of store.list()) keys.push(o.key);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261124170000_foundation.ts';
 import * as documents from './20261124180000_documents.ts';
+import * as caseFiles from './20261124190000_case_files.ts';
 
 interface Migration {
   name: string;
@@ -14,6 +15,7 @@ interface Migration {
 const migrations: Migration[] = [
   { name: '20261124170000_foundation', ...foundation },
   { name: '20261124180000_documents', ...documents },
+  { name: '20261124190000_case_files', ...caseFiles },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -8,6 +8,9 @@ import type { Db } from '../../db/Db.ts';
 export const OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string }> = [
   { table: 'document_versions', column: 'object_key' },
   { table: 'filing_receipts', column: 'object_key' },
+  { table: 'case_file_indexes', column: 'object_key' },
+  { table: 'case_file_receipts', column: 'object_key' },
+  { table: 'authorized_copies', column: 'object_key' },
 ];
 
 export async function referencedObjectKeys(db: Db, keys: string[]): Promise<Set<string>> {

@@ -5,10 +5,13 @@ import { ensureDevCertificates } from './devCertificates.ts';
 import { FirmaGobSigner, type FirmaGobPurpose } from './FirmaGobSigner.ts';
 import { LocalSealSigner } from './LocalSealSigner.ts';
 import type { Signer } from './Signer.ts';
+import type { XmlSealKey } from '../../../standards/xmldsig/XmlSealKey.ts';
 
 export interface Signing {
   /** The agency seal: signs receipts, and documents when a signer asks for the seal. */
   seal: Signer;
+  /** The same agency seal as an XML signer (sealed case-file indexes, ENI exports). */
+  xmlSeal: XmlSealKey;
   /** PEM certificates whose signatures count as trusted when validating. */
   trustAnchors: string[];
   /** A FirmaGob signer for one official, or null when FirmaGob is not configured. */
@@ -29,6 +32,7 @@ export async function openSigning(config: Config['signing']): Promise<Signing> {
   const fg = config.firmaGob;
   return {
     seal,
+    xmlSeal: seal.xmlSealKey(),
     trustAnchors: anchors,
     maxBytes: config.maxBytes,
     firmaGob: (official) =>

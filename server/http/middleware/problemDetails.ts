@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { DomainError, MethodNotAllowedError, NotFoundError, NotImplementedError, PROBLEM_TYPE_BASE, type FieldError } from '../../errors.ts';
+import { DomainError, TooManyRequestsError, MethodNotAllowedError, NotFoundError, NotImplementedError, PROBLEM_TYPE_BASE, type FieldError } from '../../errors.ts';
 
 export interface Problem {
   type: string;
@@ -36,6 +36,7 @@ export function problemDetails(): Middleware {
       const base = { instance: ctx.path, requestId };
       if (err instanceof DomainError) {
         if (err.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="legajo"');
+        if (err instanceof TooManyRequestsError) ctx.set('Retry-After', String(err.retryAfterSeconds));
         send(ctx, {
           type: PROBLEM_TYPE_BASE + err.slug,
           title: err.title,

@@ -13,6 +13,7 @@ import { dateRangeQuery, defineRoute, fromBeforeTo, pageQuery, type RouteDef } f
 import { documentOut, documentSummaryOut, filedOut, pageOf, signatureReportOut, versionOut } from '../schemas.ts';
 import type { Context } from 'koa';
 import { ValidationError } from '../../errors.ts';
+import { idempotencyKey } from '../idempotencyKey.ts';
 
 const docParams = z.strictObject({ id: z.uuid() });
 const versionParams = z.strictObject({ id: z.uuid(), n: z.coerce.number().int().min(1).max(1_000_000) });
@@ -22,14 +23,6 @@ const summary = ({ metadata: _m, createdBy: _c, seq: _s, agencyId: _a, ...rest }
 const detail = ({ seq: _s, agencyId: _a, ...rest }: DocumentRow) => rest;
 const versionView = ({ id: _i, documentId: _d, agencyId: _a, objectKey: _o, ...rest }: VersionRow) => rest;
 
-function idempotencyKey(ctx: Context): string | undefined {
-  const key = ctx.get('idempotency-key');
-  if (!key) return undefined;
-  if (!/^[\x21-\x7e]{8,200}$/.test(key)) {
-    throw new ValidationError('Idempotency-Key debe tener entre 8 y 200 caracteres visibles (p. ej. un UUID).', [{ field: 'header.Idempotency-Key', message: 'formato inválido' }]);
-  }
-  return key;
-}
 
 export interface DocumentRouteDeps {
   services: Services;

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Clock } from '../../clock.ts';
+import type { Services } from '../../services.ts';
+import { contentDisposition } from '../byteRange.ts';
+import { fixedWindowLimiter } from '../fixedWindowLimiter.ts';
+import { defineRoute, idParams, type RouteDef } from '../route.ts';
+
+const ISSUERS = ['system', 'clerk', 'records_officer'] as const;
+const issuedOut = z
+  .object({ id: z.uuid(), code: z.string(), verifyUrl: z.string(), sha256: z.string(), size: z.number(), issuedAt: z.string() })
+  .meta({ id: 'AuthorizedCopy' });
+const verificationOut = z.looseObject({ authentic: z.literal(true), kind: z.string(), identifier: z.string(), issuer: z.object({ code: z.string(), name: z.string() }) }).meta({ id: 'CopyVerification' });
+
+export function authorizedCopyRoutes(s: Services, limits: { verifyPerMinute: number; clock: Clock }): RouteDef[] {
+  const limiter = fixedWindowLimiter(limits.verifyPerMinute, limits.clock);
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/documents/:id/versions/:n/authorized-copies',
+      tag: 'copias autorizadas',
+      summary: 'Emite una copia autorizada de una versión PDF: pie con código y URL de verificación en cada página, página de certificado y sello del órgano.',
+      auth: { roles: ISSUERS },
+      params: z.strictObject({ id: z.uuid(), n: z.coerce.number().int().min(1).max(1_000_000) }),
+      responses: { 201: { description: 'Copia emitida; descárguela en /v1/authorized-copies/{id}/content', schema: issuedOut } },
+      async handler(ctx, { params }, actor) {
+        const copy = await s.copies.issueForVersion(actor, params.id, params.n);
+        ctx.status = 201;
+        ctx.set('Location', `/v1/authorized-copies/${copy.id}/content`);
+        ctx.body = copy;
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/case-files/:iuie/authorized-copies',
+      tag: 'copias autorizadas',
+      summary: 'Emite una copia autorizada de un expediente: su último índice sellado en PDF, con código y URL de verificación.',
+      auth: { roles: ISSUERS },
+      params: z.strictObject({ iuie: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/, 'IUIe inválido') }),
+      responses: { 201: { description: 'Copia emitida', schema: issuedOut } },
+      async handler(ctx, { params }, actor) {
+        const copy = await s.copies.issueForCaseFile(actor, params.iuie);
+        ctx.status = 201;
+        ctx.set('Location', `/v1/authorized-copies/${copy.id}/content`);
+        ctx.body = copy;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/authorized-copies/:id/content',
+      tag: 'copias autorizadas',
+      summary: 'Descarga el PDF de una copia autorizada emitida por su agencia.',
+      auth: { roles: [] },
+      params: idParams,
+      responses: { 200: { description: 'PDF sellado', contentType: 'application/pdf' } },
+      async handler(ctx, { params }, actor) {
+        const { sha256, body } = await s.copies.content(actor, params.id);
+        ctx.type = 'application/pdf';
+        ctx.set('ETag', `"${sha256}"`);
+        ctx.set('Content-Disposition', contentDisposition(`copia-autorizada-${params.id}.pdf`, 'copia-autorizada.pdf'));
+        ctx.body = body;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/verify/:code',
+      tag: 'copias autorizadas',
+      summary: 'Verificación pública (sin credenciales) de una copia autorizada por su código; limitada por dirección de origen.',
+      auth: 'public',
+      params: z.strictObject({ code: z.string().min(1).max(64) }),
+      responses: { 200: { description: 'La copia es auténtica', schema: verificationOut } },
+      async handler(ctx, { params }) {
+        limiter.take(ctx.ip);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = await s.copies.verify(params.code);
+      },
+    }),
+  ];
+}
