@@ -72,12 +72,12 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): Codec<numbe
   };
 }
 
-export function oneOf<T extends string>(values: readonly T[]): Codec<T> {
+function oneOf<T extends string>(values: readonly T[]): Codec<T> {
   const ok = (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
   return { expected: `uno de: ${values.join(', ')}`, format: (v) => (ok(v) ? v : null), parse: (t) => (ok(t) ? t : null) };
 }
 
-export function matching(pattern: RegExp, expected: string): Codec<string> {
+function matching(pattern: RegExp, expected: string): Codec<string> {
   return {
     expected,
     format: (v) => (typeof v === 'string' && pattern.test(v) ? v : null),
@@ -119,7 +119,7 @@ const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
  * A date the model holds as text (metadata recorded as the agency sent it): written exactly as recorded, since the
  * guide forbids overwriting metadata; any text the metadata schemas accept is a valid xs:dateTime.
  */
-export const dateTimeText: Codec<string> = {
+const dateTimeText: Codec<string> = {
   expected: 'una fecha y hora ISO 8601 con zona horaria, p. ej. 2026-11-24T10:00:00.000Z',
   format: (v) => (typeof v === 'string' && isDateTime(v) ? v : null),
   parse: (t) => {
@@ -153,7 +153,7 @@ export interface RecordMember {
 const member = (element: string, key: string, codec: Codec<unknown>, required = true): RecordMember => ({ element, key, codec, required });
 
 /** A case-file metadata field: one value, or a repeatable group of records whose element is the group's code. */
-export type MetadataField = { code: string; codec: Codec<unknown>; required: boolean } | { code: string; members: readonly RecordMember[]; minOccurs: number };
+type MetadataField = { code: string; codec: Codec<unknown>; required: boolean } | { code: string; members: readonly RecordMember[]; minOccurs: number };
 
 /** MGDEE fields in the order the XSD's Metadatos sequence fixes. MGDEE53_1/53_2 are the index itself (Indice). */
 export const METADATA_FIELDS: readonly MetadataField[] = [
@@ -197,7 +197,7 @@ export const METADATA_FIELDS: readonly MetadataField[] = [
  * A document field as Metadato elements: one value; a list of texts, one element per item; or a list of records,
  * one element per item holding the record as a child element. An empty list is one empty Metadato element.
  */
-export type DocumentField = { kind: 'value'; codec: Codec<unknown> } | { kind: 'texts' } | { kind: 'records'; element: string; members: readonly RecordMember[] };
+type DocumentField = { kind: 'value'; codec: Codec<unknown> } | { kind: 'texts' } | { kind: 'records'; element: string; members: readonly RecordMember[] };
 
 const value = (codec: Codec<unknown>): DocumentField => ({ kind: 'value', codec });
 

@@ -22,7 +22,7 @@ import type { Codec, RecordMember } from './caseFileXmlFormat.ts';
 
 export { CaseFileXmlError } from './caseFileXmlFormat.ts';
 
-/** Characters; a sealed index of many thousand entries is a few MiB, so this only stops abuse. */
+/** Characters; 10,000 documents with their metadata take about 9 million, so this only stops abuse. */
 const DEFAULT_MAX_LENGTH = 64 * 1024 * 1024;
 
 const ELEMENT_NODE = 1;
@@ -104,7 +104,10 @@ class Children {
   optional(name: string): Located | undefined {
     const c = this.items[this.at];
     if (!c || c.el.localName !== name) return undefined;
-    if (c.el.namespaceURI !== CASE_FILE_NS) throw new CaseFileXmlError(c.path, `el elemento ${name} debe estar en el espacio de nombres ${CASE_FILE_NS}; está en ${c.el.namespaceURI ?? 'ninguno'}`);
+    if (c.el.namespaceURI !== CASE_FILE_NS) {
+      const actual = c.el.namespaceURI ? `está en ${c.el.namespaceURI}` : 'no tiene espacio de nombres';
+      throw new CaseFileXmlError(c.path, `el elemento ${name} debe estar en el espacio de nombres ${CASE_FILE_NS}; ${actual}`);
+    }
     this.at++;
     return c;
   }
@@ -241,48 +244,49 @@ function readRecord(c: Located, members: readonly RecordMember[]): Record<string
   return record;
 }
 
+type EntryBase = Pick<IndexEntry, 'order' | 'incorporatedAt' | 'addedBy' | 'removed'>;
+
+/** What follows the common part of each kind of entry, read in schema order. */
+const ENTRY_READERS: Record<string, (children: Children, base: EntryBase, depth: number) => IndexEntry> = {
+  Documento: (children, base) => {
+    const documentIdentifier = children.value('Identificador', nonEmptyText);
+    const version = children.value('Version', positive);
+    const title = children.value('Titulo', nonEmptyText);
+    const mediaType = children.value('TipoMedio', nonEmptyText);
+    const size = children.value('Tamano', byteCount);
+    const sha256 = readHash(children.required('Huella'));
+    const [firstFolio, lastFolio] = readFolios(children.required('Folios'));
+    const packagePath = children.optionalValue('Ruta', nonEmptyText);
+    const entry: DocumentEntry = { kind: 'document', ...base, documentIdentifier, version, title, mediaType, size, sha256, firstFolio, lastFolio, fields: readDocumentFields(children) };
+    if (packagePath !== undefined) entry.packagePath = packagePath;
+    return entry;
+  },
+  Enlace: (children, base) => {
+    const uri = children.value('Uri', httpUri);
+    const description = children.value('Descripcion', anyText);
+    const hash = children.optional('Huella');
+    return { kind: 'link', ...base, uri, description, sha256: hash ? readHash(hash) : null };
+  },
+  Expediente: (children, base, depth) => {
+    const indexVersion = children.value('VersionIndice', positive);
+    const sha256 = readHash(children.required('Huella'));
+    const [firstFolio, lastFolio] = readFolios(children.required('Folios'));
+    return { kind: 'case-file', ...base, indexVersion, sha256, firstFolio, lastFolio, index: readCaseFile(children, depth + 1) };
+  },
+};
+
 function readEntry(c: Located, depth: number): IndexEntry {
+  const reader = ENTRY_READERS[c.el.localName];
+  if (!reader) throw new CaseFileXmlError(c.path, `elemento inesperado ${c.el.localName}: el índice solo lleva Documento, Enlace o Expediente`);
   const attrs = attributes(c, ['orden', 'Id']);
   const children = new Children(c);
-  const base = {
+  const base: EntryBase = {
     order: attribute(c, attrs, 'orden', positive),
     incorporatedAt: children.value('FechaIncorporacion', instant),
     addedBy: children.value('IncorporadoPor', nonEmptyText),
     removed: readRemoval(children.optional('Retirado')),
   };
-  let entry: IndexEntry;
-  switch (c.el.localName) {
-    case 'Documento': {
-      const documentIdentifier = children.value('Identificador', nonEmptyText);
-      const version = children.value('Version', positive);
-      const title = children.value('Titulo', nonEmptyText);
-      const mediaType = children.value('TipoMedio', nonEmptyText);
-      const size = children.value('Tamano', byteCount);
-      const sha256 = readHash(children.required('Huella'));
-      const [firstFolio, lastFolio] = readFolios(children.required('Folios'));
-      const packagePath = children.optionalValue('Ruta', nonEmptyText);
-      const document: DocumentEntry = { kind: 'document', ...base, documentIdentifier, version, title, mediaType, size, sha256, firstFolio, lastFolio, fields: readDocumentFields(children) };
-      if (packagePath !== undefined) document.packagePath = packagePath;
-      entry = document;
-      break;
-    }
-    case 'Enlace': {
-      const uri = children.value('Uri', httpUri);
-      const description = children.value('Descripcion', anyText);
-      const hash = children.optional('Huella');
-      entry = { kind: 'link', ...base, uri, description, sha256: hash ? readHash(hash) : null };
-      break;
-    }
-    case 'Expediente': {
-      const indexVersion = children.value('VersionIndice', positive);
-      const sha256 = readHash(children.required('Huella'));
-      const [firstFolio, lastFolio] = readFolios(children.required('Folios'));
-      entry = { kind: 'case-file', ...base, indexVersion, sha256, firstFolio, lastFolio, index: readCaseFile(children, depth + 1) };
-      break;
-    }
-    default:
-      throw new CaseFileXmlError(c.path, `elemento inesperado ${c.el.localName}: el índice solo lleva Documento, Enlace o Expediente`);
-  }
+  const entry = reader(children, base, depth);
   children.end();
   return entry;
 }

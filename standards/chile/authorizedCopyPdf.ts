@@ -15,7 +15,6 @@ import {
   type PDFFont,
   type PDFPage,
 } from 'pdf-lib';
-import { DomainError } from '../../server/errors.ts';
 import { chileanDateTime, MUTED, TextFlow, type TextStyle } from './pdfText.ts';
 import { drawFooter, frameOf, howToVerify, layoutFooter } from './verificationFooter.ts';
 
@@ -34,16 +33,13 @@ export interface AuthorizedCopyInput {
 }
 
 /** A source PDF that cannot be copied; the message is for the person who asked for the copy. */
-export class AuthorizedCopyError extends DomainError {
-  readonly status = 422;
-  readonly slug = 'authorized-copy';
-  readonly title = 'No se pudo emitir la copia autorizada';
-
+export class AuthorizedCopyError extends Error {
   constructor(
     readonly reason: 'encrypted' | 'unreadable',
     detail: string,
   ) {
     super(detail);
+    this.name = 'AuthorizedCopyError';
   }
 }
 
@@ -68,7 +64,7 @@ export async function authorizedCopyPdf(input: AuthorizedCopyInput): Promise<Uin
   copy.setCreationDate(input.issuedAt);
   copy.setModificationDate(input.issuedAt);
 
-  const pages = await copyPages(source, copy);
+  const pages = await copySourcePages(source, copy);
   const font = await copy.embedFont(StandardFonts.Helvetica);
   for (const page of pages) {
     copy.addPage(page);
@@ -91,7 +87,7 @@ export async function authorizedCopyPdf(input: AuthorizedCopyInput): Promise<Uin
   flow.paragraph('DS 10/2023 · copia generada por la plataforma con un medio para verificar su autenticidad', { font, size: 10, color: MUTED });
   flow.gap(12);
   flow.paragraph(
-    `Las páginas 1 a ${pages.length} de este archivo son una copia autorizada del documento electrónico que se indica. ` +
+    `${pages.length === 1 ? 'La página 1 de este archivo es' : `Las páginas 1 a ${pages.length} de este archivo son`} una copia autorizada del documento electrónico que se indica. ` +
       'Esta copia no conserva las firmas electrónicas del original: su autenticidad la acreditan el sello electrónico del órgano emisor y el código de verificación.',
     text,
   );
@@ -133,7 +129,7 @@ async function loadSource(bytes: Uint8Array): Promise<PDFDocument> {
  * document are carried over to the copied pages; /P and article beads are dropped, since pdf-lib would otherwise
  * copy the pages they point to a second time as orphans.
  */
-async function copyPages(source: PDFDocument, copy: PDFDocument): Promise<PDFPage[]> {
+async function copySourcePages(source: PDFDocument, copy: PDFDocument): Promise<PDFPage[]> {
   const sourcePages = source.getPages();
   const indexByRef = new Map(sourcePages.map((p, i) => [p.ref.toString(), i]));
   try {

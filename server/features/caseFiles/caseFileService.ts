@@ -343,6 +343,9 @@ export class CaseFileService {
   async eni(actor: Actor, iuie: string): Promise<{ xml: string; omitted: string[] }> {
     return this.access(actor, iuie, 'eni', async (c) => {
       const model = await buildIndexModel(this.knex, this.store, c, { indexVersion: c.indexVersion || null, generatedAt: this.clock.now() });
+      if (!model.entries.some((e) => !e.removed && e.kind !== 'link')) {
+        throw new ConflictError(`El expediente ${iuie} no tiene documentos vigentes: ENI exige al menos un documento o expediente indizado.`);
+      }
       const built = buildEniExpediente(model, { organo: c.metadata[MGDEE.agencyCode] as string, state: ENI_STATE[c.state] });
       return { xml: signEniExpediente(built, this.seal.key), omitted: built.omitted };
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { CaseFileIndex } from '../../../standards/caseFile/CaseFileIndex.ts';
@@ -35,8 +35,8 @@ export function writePackage(store: ObjectStore, sealedIndex: Buffer, index: Cas
     await add(MANIFEST_FILE, manifest.length, Readable.from([manifest]));
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
-  // tar-stream's streams are streamx streams: Node-compatible at runtime, typed apart.
-  return pack as unknown as Readable;
+  // tar-stream's streams are streamx streams, not Node streams (Koa would not stream one): wrap it.
+  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
 }
 
 export interface PackageProblem {
@@ -76,15 +76,15 @@ async function readBounded(body: Readable, max: number): Promise<Buffer | null> 
   return Buffer.concat(chunks);
 }
 
-/** Hashes a stream while passing it on to `sink` (or draining it). */
+/** The stream's SHA-256: the store computes it while keeping the bytes; otherwise it is hashed as it drains. */
 async function hashThrough(body: Readable, sink?: (s: Readable) => Promise<PutResult>): Promise<{ sha256: string; put: PutResult | null }> {
+  if (sink) {
+    const put = await sink(body);
+    return { sha256: put.sha256, put };
+  }
   const hash = createHash('sha256');
-  const tee = new PassThrough();
-  tee.on('data', (chunk: Buffer) => hash.update(chunk));
-  const done = sink ? sink(tee) : (tee.resume(), new Promise<null>((resolve, reject) => tee.on('end', () => resolve(null)).on('error', reject)));
-  await pipeline(body, tee);
-  const put = await done;
-  return { sha256: hash.digest('hex'), put };
+  for await (const chunk of body) hash.update(chunk as Buffer);
+  return { sha256: hash.digest('hex'), put: null };
 }
 
 /**
@@ -96,15 +96,25 @@ export async function readPackage(body: Readable, opts: ReadPackageOptions, kept
   const problems: PackageProblem[] = [];
   const result: PackageCheck = { valid: false, index: null, sealedIndex: null, seal: null, filesChecked: 0, problems };
   const extract = tar.extract();
-  const feeding = pipeline(body, extract).catch((err: unknown) => problems.push({ path: '(paquete)', problem: `el tar está dañado o incompleto: ${(err as Error).message}` }));
+  // A damaged tar surfaces through the entry iterator below; this only keeps the rejection from going unhandled.
+  const feeding = pipeline(body, extract as unknown as NodeJS.WritableStream).catch(() => undefined);
   let expected: PackageFile[] = [];
   let next = 0;
   const seen = new Map<string, string>();
   let manifest: string | null = null;
   let first = true;
   try {
-    for await (const source of extract) {
-      const entry = source as unknown as Readable & { header: tar.Header };
+    const entries = extract[Symbol.asyncIterator]();
+    for (;;) {
+      let step: IteratorResult<unknown>;
+      try {
+        step = await entries.next();
+      } catch (err) {
+        problems.push({ path: '(paquete)', problem: `no es un tar válido o está incompleto: ${(err as Error).message}` });
+        break;
+      }
+      if (step.done) break;
+      const entry = step.value as Readable & { header: tar.Header };
       const name = entry.header.name;
       if (entry.header.type !== 'file') {
         problems.push({ path: name, problem: `tipo de entrada tar no admitido (${entry.header.type})` });
@@ -160,6 +170,9 @@ export async function readPackage(body: Readable, opts: ReadPackageOptions, kept
       if (sha256 !== file.sha256) problems.push({ path: name, problem: `orden ${file.orders.join('/')}: el índice sellado dice SHA-256 ${file.sha256} y el archivo tiene ${sha256}` });
     }
   } finally {
+    // Stopping early (a fatal problem) leaves the rest unread: tear the streams down instead of waiting on them.
+    extract.destroy();
+    body.destroy();
     await feeding;
   }
   if (result.index) {

@@ -5,7 +5,7 @@ import { CaseFileXmlError, parseCaseFileXml } from '../../../standards/caseFile/
 import { itWithReferee } from '../../helpers/referee.ts';
 import { documentEntry, emptyIndex, linkEntry, metadata, nestedEntry, richIndex, xmllint } from './fixtures.ts';
 
-const TRICKY = 'A & B < C > D "comillas" \'apóstrofo\' ñandú Ñuñoa áéíóú ü 😀👩🏽‍⚖️ ]]> &amp; \t tab\nlínea\r\nCRLF\rCR  ';
+const TRICKY = 'A & B < C > D "comillas" \'apóstrofo\' ñandú Ñuñoa áéíóú ü 😀👩🏽‍⚖️ ]]> &amp; \t tab\nlínea\r\nCRLF\rCR\u0085NEL\u2028LS  ';
 
 function trickyIndex(): CaseFileIndex {
   const index = emptyIndex();
@@ -61,10 +61,10 @@ describe('buildCaseFileXml', () => {
     expect(ids).toEqual(['entrada-1', 'entrada-2', 'entrada-3', 'entrada-4', 'entrada-4.1', 'entrada-4.2', 'entrada-4.2.1', 'entrada-4.2.2', 'entrada-5']);
   });
 
-  it('escapes markup and keeps CR, tabs and trailing spaces so they read back', () => {
+  it('escapes markup and keeps CR, NEL, LS, tabs and trailing spaces so they read back', () => {
     const index = trickyIndex();
     const xml = buildCaseFileXml(index);
-    expect(xml).toContain('<Titulo>A &amp; B &lt; C &gt; D "comillas" \'apóstrofo\' ñandú Ñuñoa áéíóú ü 😀👩🏽‍⚖️ ]]&gt; &amp;amp; \t tab\nlínea&#13;\nCRLF&#13;CR  </Titulo>');
+    expect(xml).toContain('<Titulo>A &amp; B &lt; C &gt; D "comillas" \'apóstrofo\' ñandú Ñuñoa áéíóú ü 😀👩🏽‍⚖️ ]]&gt; &amp;amp; \t tab\nlínea&#13;\nCRLF&#13;CR&#133;NEL&#8232;LS  </Titulo>');
     expect(xml).toContain('<IncorporadoPor>u-&lt;1&gt;</IncorporadoPor>');
     expect(xml).toContain('<Uri>https://example.gob.cl/a?x=1&amp;y=&lt;2&gt;#ñ</Uri>');
     expect(parseCaseFileXml(xml)).toStrictEqual(index);
