@@ -7,6 +7,11 @@ import { createLogger, type Logger } from '../logger.ts';
 import { openRuntime, runService, type Runtime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 import { ensureDemoAgency } from './ensureDemoAgency.ts';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { NotFoundError } from '../errors.ts';
+import { readPackage } from '../features/caseFiles/remissionPackage.ts';
+import { openSigning } from '../features/signing/openSigning.ts';
 
 /** Errors a user can fix get one clear line on stderr and exit code 2; anything else is a bug and is logged. */
 async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true): Promise<void> {
@@ -184,6 +189,48 @@ audit
       }
     }),
   );
+
+const caseFile = program.command('case-file').description('Expedientes electrónicos.');
+caseFile
+  .command('verify')
+  .description('Verifica un expediente (hashes desde el almacén, orden, folios y sellos del índice); termina con código 1 si algo no cuadra.')
+  .requiredOption('--agency <code>', 'código de la agencia dueña del expediente')
+  .argument('<iuie>', 'IUIe del expediente')
+  .action((iuie: string, opts: { agency: string }) =>
+    withRuntime(async (rt) => {
+      try {
+        const a = await agencyRepository.findByCode(rt.database.knex, opts.agency);
+        if (!a) throw new InvalidArgumentError(`no existe la agencia ${opts.agency}`);
+        const report = await rt.services.caseFiles.verifyAsOperator(a.id, iuie).catch((err: unknown) => {
+          if (err instanceof NotFoundError) throw new InvalidArgumentError(err.message);
+          throw err;
+        });
+        for (const v of report.sealedVersions) process.stdout.write(`${v.storedBytesMatch && v.seal.valid ? 'ok   ' : 'ERROR'}  índice sellado v${v.version} (${v.seal.signer?.commonName ?? 'sin firmante'})\n`);
+        for (const p of report.problems) process.stdout.write(`ERROR  ${p.path}${p.order === null ? '' : `, orden ${p.order}`}: ${p.problem}\n`);
+        process.stdout.write(`${report.valid ? 'ok' : 'ERROR'}  ${iuie}: ${report.entries} entradas, ${report.documentsHashed} documentos recalculados, ${report.problems.length} problema(s)\n`);
+        if (!report.valid) process.exitCode = 1;
+      } finally {
+        await rt.close();
+      }
+    }),
+  );
+caseFile
+  .command('verify-package')
+  .description('Verifica un paquete de remisión (tar) sin base de datos: sello del índice, hashes, orden, folios y manifiesto; código 1 si falla.')
+  .argument('<file>', 'ruta del paquete .tar')
+  .action(async (file: string) => {
+    const config = loadConfig();
+    const signing = await openSigning(config.signing);
+    const size = (await stat(file).catch(() => null))?.size;
+    if (size === undefined) throw new InvalidArgumentError(`no se puede leer ${file}`);
+    const report = await readPackage(createReadStream(file), { anchors: signing.trustAnchors, maxIndexBytes: 64 * 1024 * 1024 });
+    const m = report.index?.metadata;
+    process.stdout.write(`Paquete ${file} (${size} bytes)${m ? `: expediente ${m.MGDEE1_1} de ${m.MGDEE51_2} (${m.MGDEE51_1}), índice v${report.index?.indexVersion ?? '?'}` : ''}\n`);
+    if (report.seal) process.stdout.write(`${report.seal.valid ? 'ok   ' : 'ERROR'}  sello: ${report.seal.signer?.subject ?? 'sin firmante'}\n`);
+    for (const p of report.problems) process.stdout.write(`ERROR  ${p.path}: ${p.problem}\n`);
+    process.stdout.write(`${report.valid ? 'ok' : 'ERROR'}  ${report.filesChecked} archivos verificados, ${report.problems.length} problema(s)\n`);
+    if (!report.valid) process.exitCode = 1;
+  });
 
 program.parseAsync(process.argv).catch((err) => {
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -3,7 +3,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validCaseFileMetadata } from '../helpers/caseFiles.ts';
+import { validMetadata } from '../helpers/documentMetadata.ts';
+import { makePdf } from '../helpers/pdfs.ts';
 
 const BIN = path.resolve('bin/legajo.js');
 
@@ -132,6 +136,54 @@ describe('legajo CLI on the embedded defaults', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PORT/);
     expect(r.stderr).toMatch(/S3_BUCKET/);
+  });
+
+  it('case-file verify and verify-package check a real case file and its remission, and exit 1 once damaged', async () => {
+    const s = await start(dataDir);
+    const auth = { Authorization: `Bearer ${key}` };
+    let iuie: string;
+    let docSha: string;
+    const pkgFile = path.join(dataDir, 'remision.tar');
+    try {
+      const form = new FormData();
+      form.append('metadata', JSON.stringify(validMetadata()));
+      const pdf = await makePdf(2, 'expediente de la CLI');
+      docSha = createHash('sha256').update(pdf).digest('hex');
+      form.append('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'doc.pdf');
+      const filed = (await (await fetch(`${s.url}/v1/documents`, { method: 'POST', headers: auth, body: form })).json()) as { document: { id: string } };
+      const opened = await fetch(`${s.url}/v1/case-files`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(validCaseFileMetadata()) });
+      iuie = ((await opened.json()) as { caseFile: { iuie: string } }).caseFile.iuie;
+      const added = await fetch(`${s.url}/v1/case-files/${iuie}/entries`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'document', documentId: filed.document.id, version: 1 }) });
+      expect(added.status).toBe(201);
+      expect((await fetch(`${s.url}/v1/case-files/${iuie}/close`, { method: 'POST', headers: auth })).status).toBe(200);
+      await fs.writeFile(pkgFile, Buffer.from(await (await fetch(`${s.url}/v1/case-files/${iuie}/export`, { headers: auth })).arrayBuffer()));
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    expect(await s.exited).toBe(0);
+
+    const ok = await run(['case-file', 'verify', '--agency', 'DEMO', iuie], dataDir);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/ok {5}índice sellado v1/);
+    const pkgOk = await run(['case-file', 'verify-package', pkgFile], dataDir);
+    expect(pkgOk.code, pkgOk.stderr).toBe(0);
+    expect(pkgOk.stdout).toContain(`expediente ${iuie}`);
+    expect((await run(['case-file', 'verify', '--agency', 'NOPE', iuie], dataDir)).code).toBe(2);
+
+    const object = path.join(dataDir, 'objects', 'sha256', docSha.slice(0, 2), docSha.slice(2, 4), docSha);
+    await fs.chmod(object, 0o644);
+    await fs.appendFile(object, 'dañado');
+    const bad = await run(['case-file', 'verify', '--agency', 'DEMO', iuie], dataDir);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(new RegExp(`ERROR  ${iuie}, orden 1: el contenido de .* cambió`));
+
+    const pkg = await fs.readFile(pkgFile);
+    const at = pkg.indexOf(Buffer.from('%PDF'));
+    pkg[at + 1] = 0x51;
+    await fs.writeFile(pkgFile, pkg);
+    const pkgBad = await run(['case-file', 'verify-package', pkgFile], dataDir);
+    expect(pkgBad.code).toBe(1);
+    expect(pkgBad.stdout).toMatch(/ERROR {2}documentos\/000001\.pdf: orden 1: el índice sellado dice SHA-256/);
   });
 
   it('audit verify passes on an untouched log and names the first altered event otherwise', async () => {

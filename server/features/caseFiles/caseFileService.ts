@@ -359,6 +359,22 @@ export class CaseFileService {
     return report;
   }
 
+  /** The operator's check from the CLI: same verification, recorded as an access by the system itself. */
+  async verifyAsOperator(agencyId: string, iuie: string): Promise<CaseFileVerification> {
+    const c = await caseFileRepository.findByIuie(this.knex, agencyId, iuie);
+    if (!c) throw new NotFoundError(`No existe el expediente ${iuie} en esa agencia.`);
+    const report = await verifyCaseFile({ db: this.knex, store: this.store, anchors: this.seal.anchors, clock: this.clock }, c);
+    await this.audit.append(this.knex, {
+      agencyId,
+      actorId: null,
+      action: `${ACCESS}verify`,
+      targetType: 'case-file',
+      targetId: c.id,
+      data: { iuie, via: 'cli', valid: report.valid, problems: report.problems.length },
+    });
+    return report;
+  }
+
   async receipt(actor: Actor, iuie: string, n: number): Promise<{ receiptNumber: string; sha256: string; body: Readable }> {
     return this.access(
       actor,
