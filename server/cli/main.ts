@@ -40,6 +40,12 @@ async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true): Pr
   await fn(rt);
 }
 
+async function requireAgency(rt: Runtime, code: string) {
+  const a = await agencyRepository.findByCode(rt.database.knex, code);
+  if (!a) throw new InvalidArgumentError(`no existe la agencia ${code}`);
+  return a;
+}
+
 async function runUntilSignal(rt: Runtime, log: Logger, roles: { api: boolean; worker: boolean }) {
   // Handlers go in before the service announces itself, so a signal right after start-up still drains cleanly.
   const running = runService(rt, roles);
@@ -136,8 +142,7 @@ key
     withRuntime(async (rt) => {
       try {
         if (opts.kind !== 'live' && opts.kind !== 'test') throw new InvalidArgumentError('--kind debe ser live o test');
-        const a = await agencyRepository.findByCode(rt.database.knex, opts.agency);
-        if (!a) throw new InvalidArgumentError(`no existe la agencia ${opts.agency}`);
+        const a = await requireAgency(rt, opts.agency);
         const issued = await rt.database.knex.transaction((trx) =>
           rt.services.apiKeys.issue(trx, { agencyId: a.id, principalId: null, requestId: null }, { principalId: opts.principal, kind: opts.kind as 'live', label: opts.label }),
         );
@@ -155,8 +160,7 @@ key
   .action((keyId: string, opts: { agency: string }) =>
     withRuntime(async (rt) => {
       try {
-        const a = await agencyRepository.findByCode(rt.database.knex, opts.agency);
-        if (!a) throw new InvalidArgumentError(`no existe la agencia ${opts.agency}`);
+        const a = await requireAgency(rt, opts.agency);
         const revoked = await rt.services.apiKeys.revoke({ agencyId: a.id, principalId: null, requestId: null }, keyId);
         process.stdout.write(`Clave ${revoked.id} revocada el ${revoked.revokedAt?.toISOString()}.\n`);
       } finally {
@@ -199,8 +203,7 @@ caseFile
   .action((iuie: string, opts: { agency: string }) =>
     withRuntime(async (rt) => {
       try {
-        const a = await agencyRepository.findByCode(rt.database.knex, opts.agency);
-        if (!a) throw new InvalidArgumentError(`no existe la agencia ${opts.agency}`);
+        const a = await requireAgency(rt, opts.agency);
         const report = await rt.services.caseFiles.verifyAsOperator(a.id, iuie).catch((err: unknown) => {
           if (err instanceof NotFoundError) throw new InvalidArgumentError(err.message);
           throw err;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRun } from './run.ts';
+import { actorSchema } from './documentMetadata.ts';
 
 /**
  * Case-file metadata of the Guía Técnica de Metadatos (draft, MGDEE codes), keyed by guide code. The codes are the
@@ -45,22 +45,6 @@ const isoDateTime = z.iso.datetime({ offset: true, message: 'fecha y hora ISO 86
 const text = (max: number) => z.string().trim().min(1).max(max);
 const code = (n: number) => z.number().int().min(1).max(n);
 
-const actor = z
-  .strictObject({
-    relation: code(6).describe('MGDEE52_1: 1 Responsable, 2 Interesado, 3 Autor, 4 Referido, 5 Destinatario, 6 Ministro de Fe'),
-    actorType: code(4).describe('MGDEE52_2: 1 Ciudadano, 2 Extranjero, 3 Institución privada, 4 Funcionario'),
-    id: z.string().trim().min(1).max(40).describe('MGDEE52_3: RUN o RUT con dígito verificador; pasaporte para extranjeros'),
-    name: text(300).describe('MGDEE52_4'),
-  })
-  .transform((a, ctx) => {
-    if (a.actorType === 2) return a;
-    const parsed = parseRun(a.id);
-    if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', path: ['id'], message: `RUN/RUT inválido: ${parsed.reason}` });
-      return z.NEVER;
-    }
-    return { ...a, id: parsed.normalized };
-  });
 
 const relatedAgency = z.strictObject({
   relation: code(4).describe('MGDEE51_3: 1 Autor institucional, 2 Destinatario, 3 Productor, 4 Custodia'),
@@ -83,7 +67,7 @@ export const caseFileMetadataInput = z
     [MGDEE.createdAt]: isoDateTime.optional().describe('por omisión, el momento de apertura'),
     [MGDEE.incorporation]: code(3).default(2).describe('1 Físico, 2 Digital, 3 Digitalización'),
     [MGDEE.relatedAgencies]: z.array(relatedAgency).max(50).optional(),
-    [MGDEE.actors]: z.array(actor).min(1).max(500),
+    [MGDEE.actors]: z.array(actorSchema).min(1).max(500).describe('MGDEE52: relation, actorType, id (RUN/RUT), name'),
     [MGDEE.accessLevel]: code(4).describe('1 Público, 2 Restringido, 3 Secreto, 4 Reservado'),
     [MGDEE.restrictionEnds]: isoDateTime.optional(),
     [MGDEE.warning]: text(1000).optional(),

@@ -61,7 +61,8 @@ const chileanId = z.string().transform((value, ctx) => {
   return parsed.normalized;
 });
 
-const actor = z
+/** An actor of a document or case file (MGDDE62 / MGDEE52): RUN or RUT checked, except for foreigners' passports. */
+export const actorSchema = z
   .strictObject({
     relation: code(6).describe('1 Responsable, 2 Interesado, 3 Autor, 4 Referido, 5 Destinatario, 6 Ministro de Fe'),
     actorType: code(4).describe('1 Ciudadano, 2 Extranjero, 3 Institución privada, 4 Funcionario'),
@@ -102,7 +103,7 @@ export const documentMetadataInput = z
     [MGDDE.physicalLocation]: text(500).optional(),
     [MGDDE.agencyCode]: z.string().optional(),
     [MGDDE.agencyRelation]: code(4).describe('1 Autor institucional, 2 Destinatario, 3 Productor, 4 Custodia'),
-    [MGDDE.actors]: z.array(actor).max(200).optional(),
+    [MGDDE.actors]: z.array(actorSchema).max(200).optional(),
     [MGDDE.accessLevel]: code(4).describe('1 Público, 2 Restringido, 3 Secreto, 4 Reservado'),
     [MGDDE.sensitive]: yesNo,
     [MGDDE.restrictionEnds]: isoDateTime.optional(),

@@ -1,4 +1,4 @@
-import type { CaseFileState } from '../../../standards/chile/caseFileMetadata.ts';
+import { MGDEE, type CaseFileMetadata, type CaseFileState } from '../../../standards/chile/caseFileMetadata.ts';
 import type { Db } from '../../db/Db.ts';
 
 export interface CaseFileRow {
@@ -115,22 +115,20 @@ const toIndexVersion = (r: any): IndexVersionRow => ({
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 export const caseFileRepository = {
-  async insert(
-    db: Db,
-    c: Pick<CaseFileRow, 'agencyId' | 'iuie' | 'title' | 'procedureCode' | 'seriesCode' | 'accessLevel' | 'sensitive' | 'state' | 'metadata' | 'createdBy'>,
-  ): Promise<CaseFileRow> {
+  /** A new case-file row; the columns lists and filters use are copied out of its metadata. */
+  async insert(db: Db, agencyId: string, createdBy: string, m: CaseFileMetadata): Promise<CaseFileRow> {
     const [row] = await db('case_files')
       .insert({
-        agency_id: c.agencyId,
-        iuie: c.iuie,
-        title: c.title,
-        procedure_code: c.procedureCode,
-        series_code: c.seriesCode,
-        access_level: c.accessLevel,
-        sensitive: c.sensitive,
-        state: c.state,
-        metadata: JSON.stringify(c.metadata),
-        created_by: c.createdBy,
+        agency_id: agencyId,
+        iuie: m[MGDEE.iuie],
+        title: m[MGDEE.title],
+        procedure_code: m[MGDEE.procedureCode],
+        series_code: m[MGDEE.seriesCode] ?? null,
+        access_level: m[MGDEE.accessLevel],
+        sensitive: m[MGDEE.sensitive] === 1,
+        state: m[MGDEE.state],
+        metadata: JSON.stringify(m),
+        created_by: createdBy,
       })
       .returning('*');
     return toCaseFile(row);

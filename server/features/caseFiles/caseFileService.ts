@@ -93,18 +93,7 @@ export class CaseFileService {
           // The guide requires at least the custodian; when none is named, the producer keeps custody.
           [MGDEE.relatedAgencies]: related.some((r) => r.relation === 4) ? related : [...related, { relation: 4, code: agency.code, name: agency.name }],
         };
-        const caseFile = await caseFileRepository.insert(trx, {
-          agencyId: actor.agencyId,
-          iuie,
-          title: input[MGDEE.title],
-          procedureCode: input[MGDEE.procedureCode],
-          seriesCode: input[MGDEE.seriesCode] ?? null,
-          accessLevel: input[MGDEE.accessLevel],
-          sensitive: input[MGDEE.sensitive] === 1,
-          state: 'abierto',
-          metadata: JSON.parse(JSON.stringify(metadata)),
-          createdBy: actor.principalId,
-        });
+        const caseFile = await caseFileRepository.insert(trx, actor.agencyId, actor.principalId, metadata);
         const receipt = await this.receipts.issue(trx, { actor, caseFile, act: 'apertura', detail: `Apertura del expediente ${iuie}` });
         await this.record(trx, actor, caseFile, 'case-file.open', { receipt: receipt.receiptNumber, procedure: caseFile.procedureCode });
         return { status: 201, body: { caseFile: this.view(caseFile), receipt } };

@@ -140,18 +140,7 @@ export class RemissionService {
       throw new ConflictError(`Su agencia ya tiene un expediente ${iuie} con otro contenido; no se reemplaza con la remisión recibida.`);
     }
     const m = index.metadata;
-    const caseFile = await caseFileRepository.insert(trx, {
-      agencyId: actor.agencyId,
-      iuie,
-      title: m[MGDEE.title],
-      procedureCode: m[MGDEE.procedureCode],
-      seriesCode: m[MGDEE.seriesCode] ?? null,
-      accessLevel: m[MGDEE.accessLevel],
-      sensitive: m[MGDEE.sensitive] === 1,
-      state: 'recibido',
-      metadata: JSON.parse(JSON.stringify({ ...m, [MGDEE.state]: 'recibido' })),
-      createdBy: actor.principalId,
-    });
+    const caseFile = await caseFileRepository.insert(trx, actor.agencyId, actor.principalId, { ...m, [MGDEE.state]: 'recibido' });
     let folios = 0;
     for (const e of index.entries) {
       const base = {

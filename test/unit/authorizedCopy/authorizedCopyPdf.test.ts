@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { degrees, PDFArray, PDFDict, PDFDocument, PDFName, PDFPageLeaf, StandardFonts } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSealSigner } from '../../../server/features/signing/LocalSealSigner.ts';
@@ -10,6 +7,7 @@ import { signPdf } from '../../../standards/pades/signPdf.ts';
 import { validatePdfSignatures } from '../../../standards/pades/validatePdfSignatures.ts';
 import { makePdf } from '../../helpers/pdfs.ts';
 import { itWithReferee } from '../../helpers/referee.ts';
+import { pdftotext } from '../../helpers/pdftotext.ts';
 import { devSigners } from '../../signing/devSigners.ts';
 import { expectAcceptedByPdfsig, nssDatabaseTrusting, runPdfsig } from '../../signing/pdfsig.ts';
 
@@ -18,18 +16,6 @@ const URL_ = `https://legajo.ejemplo.gob.cl/verify/${CODE}`;
 const SHA = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 const FOOTER = new RegExp(`Copia autorizada · código ${CODE} · verifique en ${URL_.replace(/[.]/g, '\\.')}`, 'g');
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'legajo-copy-'));
-let counter = 0;
-
-/** pdftotext file.pdf - on the whole file, or on one page. */
-function pdftotext(pdf: Uint8Array, page?: number): string {
-  const file = path.join(scratch, `copy-${++counter}.pdf`);
-  writeFileSync(file, pdf);
-  const range = page ? ['-f', `${page}`, '-l', `${page}`] : [];
-  const result = spawnSync('pdftotext', [...range, file, '-'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`pdftotext falló: ${result.stderr}`);
-  return result.stdout;
-}
 
 const input = (source: Uint8Array, overrides: Partial<AuthorizedCopyInput> = {}): AuthorizedCopyInput => ({
   source,

@@ -1,30 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import type { CaseFileIndex, DocumentEntry, IndexEntry } from '../../../standards/caseFile/CaseFileIndex.ts';
 import type { CaseFileMetadata } from '../../../standards/chile/caseFileMetadata.ts';
 import { caseFileIndexPdf, type CaseFileIndexPdfInput } from '../../../standards/chile/caseFileIndexPdf.ts';
 import { itWithReferee } from '../../helpers/referee.ts';
+import { pdftotext } from '../../helpers/pdftotext.ts';
 
 const CODE = 'K7QF-2M9X-PA4T-8WZC-R3D1';
 const URL_ = `https://legajo.ejemplo.gob.cl/verify/${CODE}`;
 const AT = new Date('2026-11-24T13:05:00Z');
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'legajo-index-'));
-let counter = 0;
-
-/** pdftotext file.pdf - on the whole file, or on one page. */
-function pdftotext(pdf: Uint8Array, page?: number): string {
-  const file = path.join(scratch, `index-${++counter}.pdf`);
-  writeFileSync(file, pdf);
-  const range = page ? ['-f', `${page}`, '-l', `${page}`] : [];
-  const result = spawnSync('pdftotext', [...range, file, '-'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`pdftotext falló: ${result.stderr}`);
-  return result.stdout;
-}
 
 const sha = (n: number) => n.toString(16).padStart(64, '0');
 

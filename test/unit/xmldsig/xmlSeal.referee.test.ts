@@ -7,19 +7,8 @@ import type { XmlSealKey } from '../../../standards/xmldsig/XmlSealKey.ts';
 import { sealXml } from '../../../standards/xmldsig/sealXml.ts';
 import { itWithReferee } from '../../helpers/referee.ts';
 import { devSigners } from '../../signing/devSigners.ts';
+import { EX, INDEX } from './sampleIndex.ts';
 
-const EX = 'urn:legajo:expediente';
-const INDEX = `<?xml version="1.0" encoding="UTF-8"?>
-<ex:expediente xmlns:ex="${EX}" xmlns:mg="urn:legajo:mgdee">
-  <ex:metadatos mg:codigo="MGDEE1_1">E-2026-000123</ex:metadatos>
-  <ex:indice Id="indice-v1">
-    <!-- los comentarios no se firman (XMLDSig los excluye de las referencias) -->
-    <ex:documento orden="1">Oficio N° 15 &amp; anexo</ex:documento>
-    <ex:documento orden="2">Resolución exenta N° 42</ex:documento>
-  </ex:indice>
-  <ex:firmas/>
-</ex:expediente>
-`;
 /** xmlsec1 only resolves URI="#…" through attributes declared as IDs: `Id` on {urn:legajo:expediente}indice. */
 const ID_ATTRIBUTE = ['--id-attr:Id', `${EX}:indice`];
 

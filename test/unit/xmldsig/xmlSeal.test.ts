@@ -6,19 +6,8 @@ import type { XmlSealKey } from '../../../standards/xmldsig/XmlSealKey.ts';
 import { sealXml } from '../../../standards/xmldsig/sealXml.ts';
 import { verifyXmlSeal } from '../../../standards/xmldsig/verifyXmlSeal.ts';
 import { AGENCY, devSigners } from '../../signing/devSigners.ts';
+import { EX, INDEX } from './sampleIndex.ts';
 
-const EX = 'urn:legajo:expediente';
-const INDEX = `<?xml version="1.0" encoding="UTF-8"?>
-<ex:expediente xmlns:ex="${EX}" xmlns:mg="urn:legajo:mgdee">
-  <ex:metadatos mg:codigo="MGDEE1_1">E-2026-000123</ex:metadatos>
-  <ex:indice Id="indice-v1">
-    <!-- los comentarios no se firman (XMLDSig los excluye de las referencias) -->
-    <ex:documento orden="1">Oficio N° 15 &amp; anexo</ex:documento>
-    <ex:documento orden="2">Resolución exenta N° 42</ex:documento>
-  </ex:indice>
-  <ex:firmas/>
-</ex:expediente>
-`;
 const FIRST = '<ex:documento orden="1">Oficio N° 15 &amp; anexo</ex:documento>';
 const SECOND = '<ex:documento orden="2">Resolución exenta N° 42</ex:documento>';
 const INDEX_ELEMENT = /<ex:indice Id="indice-v1">[\s\S]*?<\/ex:indice>/;
