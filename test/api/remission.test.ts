@@ -11,6 +11,7 @@ import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/
 import { BACKENDS } from '../helpers/testDatabase.ts';
 
 const ENI_XSD = path.resolve(import.meta.dirname, '../../../shared/xsd/eni/ExpedienteEni.xsd');
+const CASE_FILE_XSD = path.resolve(import.meta.dirname, '../../standards/caseFile/legajo-expediente-1.0.xsd');
 
 interface TarFile {
   name: string;
@@ -109,6 +110,18 @@ describe.each(BACKENDS)('remisión entre órganos y copias autorizadas (%s)', (b
     const check = spawnSync('sha256sum', ['-c', 'manifiesto-sha256.txt'], { cwd: dir, encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(check.stdout.trim().split('\n')).toHaveLength(6);
+  });
+
+  itWithReferee('xmllint', 'the sealed index of a case file with a removed entry, a link and a nested case file validates against the XSD', async () => {
+    const files = await untar(pkg);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-remision-xsd-'));
+    for (const f of files.filter((x) => x.name.endsWith('indice.xml'))) {
+      const file = path.join(dir, f.name.replaceAll('/', '_'));
+      await fs.writeFile(file, f.body);
+      const lint = spawnSync('xmllint', ['--nonet', '--noout', '--schema', CASE_FILE_XSD, file], { encoding: 'utf8' });
+      expect(lint.status, `${f.name}: ${lint.stderr}`).toBe(0);
+    }
+    expect(files[0]!.body.toString()).toMatch(/<Retirado>[\s\S]*duplicado/);
   });
 
   it('another agency imports it, keeps identifiers, order, folios and provenance, and verifies it there', async () => {
