@@ -54,7 +54,11 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): Rec
       responses['413'] = problemResponse('Archivo o páginas por sobre el límite');
       responses['415'] = problemResponse('Content-Type distinto de multipart/form-data');
     }
-    if (r.body || r.query || r.upload) responses['422'] = problemResponse('Datos inválidos; errors indica cada campo');
+    if (r.rawBody) {
+      responses['413'] = problemResponse('Cuerpo por sobre el límite');
+      responses['415'] = problemResponse(`Content-Type distinto de ${r.rawBody.mediaTypes.join(' o ')}`);
+    }
+    if (r.body || r.query || r.upload || r.rawBody) responses['422'] = problemResponse('Datos inválidos; errors indica cada campo');
     (paths[toOpenApiPath(r.path)] ??= {})[r.method] = {
       summary: r.summary,
       tags: [r.tag],
@@ -76,6 +80,15 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): Rec
                   },
                 },
               },
+            },
+          }
+        : {}),
+      ...(r.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              description: r.rawBody.description,
+              content: Object.fromEntries(r.rawBody.mediaTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
             },
           }
         : {}),

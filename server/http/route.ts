@@ -31,6 +31,8 @@ export interface RouteDef<P extends AnyObject | undefined = AnyObject | undefine
   body?: B;
   /** multipart/form-data parts (name → description), read by the handler itself; documented in OpenAPI. */
   upload?: Record<string, string>;
+  /** A raw (non-multipart) body the handler streams itself, e.g. a tar package; documented in OpenAPI. */
+  rawBody?: { mediaTypes: string[]; description: string };
   /** Documented success responses; error responses are added from the auth and input settings. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler: (ctx: Context, input: RouteInput<P, Q, B>, actor: Actor) => Promise<void>;

@@ -17,6 +17,7 @@ const IUIE = /^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/;
 const iuieParams = z.strictObject({ iuie: z.string().regex(IUIE, 'IUIe inválido') });
 const entryParams = z.strictObject({ iuie: z.string().regex(IUIE, 'IUIe inválido'), order: z.coerce.number().int().min(1).max(10_000_000) });
 const BUILDERS = ['system', 'clerk', 'records_officer'] as const;
+const PACKAGE_TYPES = ['application/x-tar', 'application/tar'];
 const RECEIVERS = ['system', 'records_officer'] as const;
 
 const httpUri = z
@@ -51,7 +52,7 @@ export function caseFileRoutes({ services: s, store, knex, limits }: CaseFileRou
   };
   /** A package arrives as the raw request body (application/x-tar), streamed into the store like any upload. */
   const receivePackage = (ctx: Context) =>
-    readRawUpload(ctx, store, { maxBytes: limits.maxUploadBytes, mediaTypes: ['application/x-tar', 'application/tar'], what: 'un paquete de remisión (tar)' }, (put) =>
+    readRawUpload(ctx, store, { maxBytes: limits.maxUploadBytes, mediaTypes: PACKAGE_TYPES, what: 'un paquete de remisión (tar)' }, (put) =>
       discardIfUnreferenced(knex, store, put),
     );
 
@@ -94,7 +95,7 @@ export function caseFileRoutes({ services: s, store, knex, limits }: CaseFileRou
       tag: 'expedientes',
       summary: 'Recibe la remisión de otro órgano (cuerpo application/x-tar): verifica cada hash y el sello antes de aceptar; idempotente por hash del paquete.',
       auth: { roles: RECEIVERS },
-      upload: { body: 'paquete de remisión exportado con GET /v1/case-files/{iuie}/export (application/x-tar)' },
+      rawBody: { mediaTypes: PACKAGE_TYPES, description: 'paquete de remisión exportado con GET /v1/case-files/{iuie}/export' },
       responses: { 201: { description: 'Remisión registrada', schema: looseObject }, 200: { description: 'El mismo paquete ya se había recibido', schema: looseObject } },
       async handler(ctx, _input, actor) {
         const put = await receivePackage(ctx);
@@ -110,7 +111,7 @@ export function caseFileRoutes({ services: s, store, knex, limits }: CaseFileRou
       tag: 'expedientes',
       summary: 'Verifica un paquete de remisión sin registrarlo (sello, hashes, orden, folios, manifiesto).',
       auth: { roles: [] },
-      upload: { body: 'paquete de remisión (application/x-tar)' },
+      rawBody: { mediaTypes: PACKAGE_TYPES, description: 'paquete de remisión' },
       responses: { 200: { description: 'Informe de verificación', schema: packageReportOut } },
       async handler(ctx) {
         const put = await receivePackage(ctx);
