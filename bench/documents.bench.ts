@@ -15,6 +15,7 @@ import { openSigning } from '../server/features/signing/openSigning.ts';
 import { createApp } from '../server/http/createApp.ts';
 import { createLogger } from '../server/logger.ts';
 import { createServices } from '../server/services.ts';
+import { noJobQueue } from '../server/queue/JobQueue.ts';
 import { signPdf } from '../standards/pades/signPdf.ts';
 import { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
 import type { BenchResult } from './BenchResult.ts';
@@ -49,7 +50,7 @@ export default async function documentsBench(): Promise<BenchResult> {
     await store.init();
     const signing = await openSigning({ maxBytes: 50 * 1024 ** 2, seal: { p12Path: join(work, 'pki', 'seal.p12'), password: 'bench', generateIfMissing: true }, trustAnchorFiles: [], firmaGob: null });
     const documents = { maxUploadBytes: 1024 ** 3, maxPdfPages: 10_000 };
-    const services = createServices({ knex: db.knex, clock: systemClock, store, signing, documents, links: { sha256: async () => null }, publicBaseUrl: 'http://localhost' });
+    const services = createServices({ knex: db.knex, clock: systemClock, store, signing, documents, links: { sha256: async () => null }, publicBaseUrl: 'http://localhost', jobs: noJobQueue });
     const app = createApp({ log: createLogger('silent'), knex: db.knex, services, store, documentLimits: documents, jsonBodyLimit: 1024 ** 2, version: 'bench', readiness: {}, verifyRateLimit: 1000 });
     const server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

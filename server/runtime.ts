@@ -14,6 +14,7 @@ import { openSigning } from './features/signing/openSigning.ts';
 import { fetchLinkHasher } from './features/caseFiles/fetchLinkHasher.ts';
 import type { JobHandlers } from './queue/Queue.ts';
 import { Queue } from './queue/Queue.ts';
+import { noJobQueue } from './queue/JobQueue.ts';
 import { createServices, type Services } from './services.ts';
 import { VERSION } from './version.ts';
 import { objectKey } from '../storage/objectKey.ts';
@@ -28,16 +29,21 @@ export interface Runtime {
   database: Database;
   store: ObjectStore;
   services: Services;
+  /** The job queue, when this process runs one (start, serve, worker); one-shot commands have none. */
+  queue: Queue | null;
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, log: Logger, clock: Clock = systemClock): Promise<Runtime> {
+export async function openRuntime(config: Config, log: Logger, clock: Clock = systemClock, opts: { queue?: boolean } = {}): Promise<Runtime> {
   const database = await openDatabase(config.database);
+  let queue: Queue | null = null;
   try {
     const applied = await migrateLatest(database.knex);
     if (applied.length) log.info({ migrations: applied }, 'migraciones aplicadas');
     const store = await openObjectStore(config.storage);
     const signing = await openSigning(config.signing);
+    // Services enqueue in their own transactions, so the queue opens before them.
+    if (opts.queue) queue = await Queue.start(database, log);
     return {
       config,
       log,
@@ -52,10 +58,16 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         documents: config.documents,
         links: fetchLinkHasher(config.linkFetch, log),
         publicBaseUrl: config.publicBaseUrl,
+        jobs: queue ?? noJobQueue,
       }),
-      close: () => database.close(),
+      queue,
+      close: async () => {
+        await queue?.stop(0);
+        await database.close();
+      },
     };
   } catch (err) {
+    await queue?.stop(0);
     await database.close();
     throw err;
   }
@@ -86,7 +98,8 @@ export interface Running {
  */
 export async function runService(rt: Runtime, roles: { api: boolean; worker: boolean }): Promise<Running> {
   const { config, log } = rt;
-  const queue = await Queue.start(rt.database, log);
+  const queue = rt.queue;
+  if (!queue) throw new Error('runService necesita un runtime abierto con cola (openRuntime(..., { queue: true })).');
   let server: http.Server | null = null;
   try {
     if (roles.worker) {

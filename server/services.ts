@@ -17,6 +17,7 @@ import { storeContentInspector } from './features/documents/storeContentInspecto
 import { PrincipalService } from './features/principals/principalService.ts';
 import type { Signing } from './features/signing/openSigning.ts';
 import { VERSION } from './version.ts';
+import type { JobQueue } from './queue/JobQueue.ts';
 
 export interface Services {
   audit: AuditService;
@@ -37,6 +38,7 @@ export interface ServiceAdapters {
   documents: Config['documents'];
   links: LinkHasher;
   publicBaseUrl: string;
+  jobs: JobQueue;
 }
 
 export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl }: ServiceAdapters): Services {

@@ -14,7 +14,7 @@ import { readPackage } from '../features/caseFiles/remissionPackage.ts';
 import { openSigning } from '../features/signing/openSigning.ts';
 
 /** Errors a user can fix get one clear line on stderr and exit code 2; anything else is a bug and is logged. */
-async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true): Promise<void> {
+async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true, queue = false): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -29,7 +29,7 @@ async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true): Pr
   const log = createLogger(quiet ? 'warn' : config.logLevel);
   let rt: Runtime;
   try {
-    rt = await openRuntime(config, log);
+    rt = await openRuntime(config, log, undefined, { queue });
   } catch (err) {
     if (err instanceof DataDirectoryLockedError) {
       process.stderr.write(`${err.message}\n`);
@@ -85,18 +85,18 @@ program
     withRuntime(async (rt) => {
       if (rt.config.demoAgency) await ensureDemoAgency(rt);
       await runUntilSignal(rt, rt.log, { api: true, worker: true });
-    }, false),
+    }, false, true),
   );
 
 program
   .command('serve')
   .description('Solo la API HTTP (sin estado; puede haber varias detrás de un balanceador).')
-  .action(() => withRuntime((rt) => runUntilSignal(rt, rt.log, { api: true, worker: false }), false));
+  .action(() => withRuntime((rt) => runUntilSignal(rt, rt.log, { api: true, worker: false }), false, true));
 
 program
   .command('worker')
   .description('Solo los trabajos en segundo plano (cola en PostgreSQL; puede haber varios).')
-  .action(() => withRuntime((rt) => runUntilSignal(rt, rt.log, { api: false, worker: true }), false));
+  .action(() => withRuntime((rt) => runUntilSignal(rt, rt.log, { api: false, worker: true }), false, true));
 
 program
   .command('migrate')

@@ -1,14 +1,18 @@
-import { PgBoss, fromKnex, fromPglite, type Db as IDatabase } from 'pg-boss';
+import { PgBoss, fromKnex, fromPglite, type Db as IDatabase, type JobWithMetadata } from 'pg-boss';
 import type { Knex } from 'knex';
 import type { Database } from '../db/openDatabase.ts';
 import type { Db } from '../db/Db.ts';
 import type { Logger } from '../logger.ts';
-import { JOB_NAMES, type JobName } from './jobNames.ts';
+import type { JobQueue } from './JobQueue.ts';
+import { JOB_NAMES, QUEUE_POLICIES, type JobName } from './jobNames.ts';
 
 export interface JobContext {
   jobId: string;
   log: Logger;
   signal: AbortSignal;
+  /** Tries so far before this one (0 on the first) and how many the queue allows after the first. */
+  retryCount: number;
+  retryLimit: number;
 }
 
 export type JobHandler = (data: Record<string, unknown>, ctx: JobContext) => Promise<void>;
@@ -54,7 +58,7 @@ export interface QueueOptions {
 }
 
 /** The Postgres job queue (pg-boss) on the service's own database. */
-export class Queue {
+export class Queue implements JobQueue {
   private constructor(
     private readonly boss: PgBoss,
     private readonly log: Logger,
@@ -69,7 +73,8 @@ export class Queue {
     boss.on('error', (err) => log.error({ err }, 'error de la cola de trabajos'));
     await boss.start();
     for (const name of JOB_NAMES) {
-      if (!(await boss.getQueue(name))) await boss.createQueue(name, { retryLimit: 3, retryBackoff: true });
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, QUEUE_POLICIES[name]);
+      else await boss.updateQueue(name, QUEUE_POLICIES[name]);
     }
     return new Queue(boss, log, opts.pollingIntervalSeconds ?? 2);
   }
@@ -78,7 +83,7 @@ export class Queue {
    * Enqueues in the caller's transaction when given one: the job exists exactly when the row it serves does.
    * `singletonKey` makes a repeated enqueue of the same work a no-op while one is pending.
    */
-  async enqueue(db: Db, name: JobName, data: Record<string, unknown>, opts: { singletonKey?: string } = {}): Promise<string | null> {
+  async enqueue(db: Db, name: JobName, data: Record<string, unknown>, opts: { singletonKey?: string; startAfter?: Date } = {}): Promise<string | null> {
     return this.boss.send(name, data, { ...opts, db: fromKnex(db) });
   }
 
@@ -92,11 +97,11 @@ export class Queue {
     if (missing.length) throw new MissingJobHandlerError(missing);
     for (const name of JOB_NAMES) {
       const handler = handlers[name]!;
-      await this.boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.pollingIntervalSeconds }, async ([job]) => {
+      await this.boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
         if (!job) return;
         const log = this.log.child({ jobId: job.id, job: name });
         log.info('trabajo iniciado');
-        await handler(job.data ?? {}, { jobId: job.id, log, signal: job.signal });
+        await handler(job.data ?? {}, { jobId: job.id, log, signal: job.signal, retryCount: job.retryCount, retryLimit: (job as JobWithMetadata).retryLimit });
         log.info('trabajo terminado');
       });
     }
@@ -106,8 +111,10 @@ export class Queue {
     return this.boss.getJobById(name, id);
   }
 
-  /** Lets running jobs finish (up to the timeout) before closing: what SIGTERM asks for. */
-  async stop(timeoutMs: number): Promise<void> {
-    await this.boss.stop({ graceful: true, timeout: timeoutMs, close: true });
+  private stopping: Promise<void> | null = null;
+
+  /** Lets running jobs finish (up to the timeout) before closing: what SIGTERM asks for. Later calls wait for the first. */
+  stop(timeoutMs: number): Promise<void> {
+    return (this.stopping ??= this.boss.stop({ graceful: true, timeout: timeoutMs, close: true }));
   }
 }

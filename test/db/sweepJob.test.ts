@@ -10,7 +10,7 @@ import { jobHandlers, openRuntime, type Runtime } from '../../server/runtime.ts'
 describe('storage.sweep job', () => {
   let dir: string;
   let rt: Runtime;
-  const ctx = () => ({ jobId: 'test', log: createLogger('silent'), signal: new AbortController().signal });
+  const ctx = () => ({ jobId: 'test', log: createLogger('silent'), signal: new AbortController().signal, retryCount: 0, retryLimit: 3 });
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-sweep-'));

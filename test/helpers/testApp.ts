@@ -12,6 +12,7 @@ import { createServices, type Services } from '../../server/services.ts';
 import type { Config } from '../../server/config.ts';
 import { openSigning } from '../../server/features/signing/openSigning.ts';
 import { fetchLinkHasher } from '../../server/features/caseFiles/fetchLinkHasher.ts';
+import { noJobQueue, type JobQueue } from '../../server/queue/JobQueue.ts';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import { openTestDatabase, type Backend, type TestDatabase } from './testDatabase.ts';
 
@@ -44,7 +45,7 @@ const TEST_SEAL = { p12Path: path.join(os.tmpdir(), 'legajo-test-pki', 'seal.p12
 
 export async function startTestApp(
   backend: Backend,
-  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number } = {},
+  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number; jobs?: JobQueue } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(backend);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-objects-'));
@@ -60,6 +61,7 @@ export async function startTestApp(
     documents,
     links: fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 * 1024 }, log),
     publicBaseUrl: 'https://legajo.test',
+    jobs: opts.jobs ?? noJobQueue,
   });
   const app = createApp({
     store,
