@@ -15,6 +15,7 @@ import { caseFileRepository } from '../server/features/caseFiles/caseFileReposit
 import type { Filed } from '../server/features/documents/documentService.ts';
 import type { Actor } from '../server/features/principals/Actor.ts';
 import { openSigning } from '../server/features/signing/openSigning.ts';
+import { noJobQueue } from '../server/queue/JobQueue.ts';
 import { createServices, type Services } from '../server/services.ts';
 import { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
 
@@ -23,6 +24,8 @@ export interface BenchApp {
   store: FilesystemObjectStore;
   services: Services;
   actor: Actor;
+  /** Trust anchors of the dev seal, for checking a sealed index outside the service. */
+  anchors: string[];
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function openBenchApp(): Promise<BenchApp> {
       documents: { maxUploadBytes: 1024 ** 3, maxPdfPages: 10_000 },
       links: { sha256: async () => null },
       publicBaseUrl: 'http://localhost',
+      jobs: noJobQueue,
     });
     const { agency, admin } = await services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code: 'BENCH', name: 'Banco de pruebas', adminRoles: ['clerk'] });
     const actor: Actor = { principalId: admin.id, agencyId: agency.id, agencyCode: agency.code, roles: ['clerk'], requestId: null };
@@ -62,6 +66,7 @@ export async function openBenchApp(): Promise<BenchApp> {
       store,
       services,
       actor,
+      anchors: signing.trustAnchors,
       async close() {
         await opened.close();
         await rm(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { SignedXml } from 'xml-crypto';
-import { Sha256 } from 'xml-crypto/lib/hash-algorithms.js';
+import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
 import { RsaSha256 } from 'xml-crypto/lib/signature-algorithms.js';
 import { certificateIdentity } from '../pades/certificateIdentity.ts';
 import { verifyCertificatePath } from '../pades/verifyCertificatePath.ts';
@@ -40,6 +40,8 @@ export interface VerifyXmlSealOptions {
 interface SealParts {
   signedInfo: Element;
   uri: string;
+  /** The reference declares the enveloped-signature transform. */
+  enveloped: boolean;
   digestValue: string;
   signatureValue: string;
   certificates: Buffer[];
@@ -104,7 +106,7 @@ export function verifyXmlSeal(
       parts.signatureValue,
     );
     if (!report.signatureValid) problems.push('El valor de la firma (SignatureValue) no corresponde a SignedInfo con la clave del certificado firmante.');
-    if (referenceOk) report.referencesValid = checkReferenceDigest(xml, signature, signerCertificate, parts, report.signatureValid, problems);
+    if (referenceOk) report.referencesValid = checkReferenceDigest(doc, signature, parts, problems);
   }
 
   const anchors = anchorsPem.flatMap((pem, index) => {
@@ -179,7 +181,7 @@ function readSeal(signature: Element, problems: string[]): SealParts | null {
   if (certificates.length === 0) problems.push('ds:KeyInfo no trae ningún ds:X509Certificate con el certificado firmante.');
 
   if (problems.length > before || uri === null) return null;
-  return { signedInfo, uri, digestValue, signatureValue, certificates };
+  return { signedInfo, uri, enveloped: algorithms[0] === ENVELOPED_SIGNATURE, digestValue, signatureValue, certificates };
 }
 
 /**
@@ -226,39 +228,24 @@ function checkReferenceTarget(
 }
 
 /**
- * Recomputes the reference digest with xml-crypto, recording what it computes so the report can show expected
- * against computed. xml-crypto parses the text again; it is free of DOCTYPE by now.
+ * Recomputes the reference digest: the referenced element (the root for URI=""), without the signature when the
+ * enveloped-signature transform applies, in exclusive C14N, hashed with SHA-256. Done here rather than through
+ * xml-crypto's reference check, whose XPath over every node of the document grows quadratically with its size.
  */
-function checkReferenceDigest(
-  xml: string,
-  signature: Element,
-  signerCertificate: X509Certificate,
-  parts: SealParts,
-  signatureValid: boolean,
-  problems: string[],
-): boolean {
-  const computed: string[] = [];
-  const checker = new SignedXml({ publicCert: signerCertificate.toString() });
-  checker.HashAlgorithms[SHA256] = class extends Sha256 {
-    constructor() {
-      super();
-      const hash = this.getHash;
-      this.getHash = (canonical: string) => {
-        const digest = hash(canonical);
-        computed.push(digest);
-        return digest;
-      };
-    }
-  };
+function checkReferenceDigest(doc: Document, signature: Element, parts: SealParts, problems: string[]): boolean {
+  const target = parts.uri === '' ? doc.documentElement : elementsWithId(doc, parts.uri.slice(1))[0]!;
+  // Declared without the transform, a signature inside what it signs can never verify: it is hashed as it stands.
+  const enveloped = parts.enveloped && isInside(signature, target);
+  const parent = signature.parentNode!;
+  const next = signature.nextSibling;
+  if (enveloped) parent.removeChild(signature);
+  let canonical: string;
   try {
-    checker.loadSignature(signature);
-    checker.checkSignature(xml);
-  } catch (error) {
-    // With a bad SignatureValue xml-crypto throws once the digest has passed; that is reported already.
-    if (signatureValid || computed.length === 0) problems.push(`xml-crypto rechazó la firma: ${(error as Error).message}`);
+    canonical = new ExclusiveCanonicalization().process(target, {});
+  } finally {
+    if (enveloped) parent.insertBefore(signature, next);
   }
-  const [digest] = computed;
-  if (digest === undefined) return false;
+  const digest = createHash('sha256').update(canonical, 'utf8').digest('base64');
   if (digest !== parts.digestValue) {
     problems.push(
       `El resumen de la referencia ${describeUri(parts.uri)} no coincide: la firma declara ${parts.digestValue} y el contenido actual da ${digest}; el contenido firmado fue modificado.`,

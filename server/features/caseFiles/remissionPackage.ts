@@ -99,6 +99,7 @@ export async function readPackage(body: Readable, opts: ReadPackageOptions, kept
   // A damaged tar surfaces through the entry iterator below; this only keeps the rejection from going unhandled.
   const feeding = pipeline(body, extract as unknown as NodeJS.WritableStream).catch(() => undefined);
   let expected: PackageFile[] = [];
+  let positions = new Map<string, number>();
   let next = 0;
   const seen = new Map<string, string>();
   let manifest: string | null = null;
@@ -148,13 +149,14 @@ export async function readPackage(body: Readable, opts: ReadPackageOptions, kept
         for (const p of result.seal.problems) problems.push({ path: name, problem: `sello: ${p}` });
         for (const p of checkIndexStructure(index)) problems.push({ path: name, problem: `${p.path}${p.order ? `, orden ${p.order}` : ''}: ${p.problem}` });
         expected = packageFiles(index);
+        positions = new Map(expected.map((f, i) => [f.path, i]));
         continue;
       }
       if (name === MANIFEST_FILE) {
         manifest = (await readBounded(entry, 16 * 1024 * 1024))?.toString('utf8') ?? null;
         continue;
       }
-      const at = expected.findIndex((f) => f.path === name);
+      const at = positions.get(name) ?? -1;
       if (at < 0 || seen.has(name)) {
         problems.push({ path: name, problem: seen.has(name) ? 'el archivo aparece dos veces' : 'el índice no menciona este archivo' });
         entry.resume();
