@@ -5,9 +5,11 @@ export interface LaterChanges {
   /**
    * none: nothing after the signed range (or only whitespace or empty updates);
    * signatures: later incremental updates only add signatures (and their appearances, validation data, metadata);
+   * annotations: they add annotations without actions (a registry stamp, a comment), maybe signatures too, and
+   * change no page content;
    * other: anything else changed after signing.
    */
-  kind: 'none' | 'signatures' | 'other';
+  kind: 'none' | 'signatures' | 'annotations' | 'other';
   /** Bytes after the end of the signed range. */
   appendedBytes: number;
   /** Incremental updates after the signed revision (counted by their %%EOF markers). */
@@ -21,8 +23,8 @@ const ACROFORM_KEYS = ['Fields', 'SigFlags', 'DR'];
 
 /**
  * Compares the revision a signature covers (the bytes up to the end of its ByteRange) with the whole file and
- * says what the later incremental updates changed: only further signatures, or other content. Objects are
- * compared as pdf-lib reads them, so object streams and cross-reference streams are handled.
+ * says what the later incremental updates changed: only further signatures or annotations, or other content.
+ * Objects are compared as pdf-lib reads them, so object streams and cross-reference streams are handled.
  */
 export async function describeLaterChanges(pdf: Buffer, current: PDFDocument, signedEnd: number): Promise<LaterChanges> {
   const appendedBytes = pdf.length - signedEnd;
@@ -50,28 +52,35 @@ export async function describeLaterChanges(pdf: Buffer, current: PDFDocument, si
     ({ object, before }) => before === undefined && object instanceof PDFDict && object.lookup(PDFName.of('FT')) === PDFName.of('Sig'),
   );
   const newFieldKeys = new Set(newFields.map(({ ref }) => ref.toString()));
+  const newAnnotations = changed.filter(({ object, before }) => before === undefined && isPassiveAnnotation(object));
+  const addedToPages = new Set([...newFieldKeys, ...newAnnotations.map(({ ref }) => ref.toString())]);
   const catalogRef = context.trailerInfo.Root;
   const catalog = context.lookup(catalogRef);
   const catalogEntry = (key: string) => (catalog instanceof PDFDict ? catalog.get(PDFName.of(key)) : undefined);
-  // Appearances of the new signature widgets and long-term validation data (DSS) may be new objects too.
-  const supporting = reachable(context, [...newFields.map(({ object }) => (object as PDFDict).get(PDFName.of('AP'))), catalogEntry('DSS')]);
+  // Appearances of the new signature widgets and annotations and long-term validation data (DSS) may be new objects too.
+  const supporting = reachable(context, [
+    ...[...newFields, ...newAnnotations].map(({ object }) => (object as PDFDict).get(PDFName.of('AP'))),
+    catalogEntry('DSS'),
+  ]);
   const refKey = (value: unknown) => (value instanceof PDFRef ? value.toString() : undefined);
   const metadataKeys = new Set([refKey(context.trailerInfo.Info), refKey(catalogEntry('Metadata'))]);
 
-  const classify = ({ ref, object, before }: (typeof changed)[number]): 'signature' | 'allowed' | 'metadata' | 'other' => {
+  const classify = ({ ref, object, before }: (typeof changed)[number]): 'signature' | 'annotation' | 'allowed' | 'metadata' | 'other' => {
     const key = ref.toString();
     if (before === undefined && isSignatureDictionary(object)) return 'signature';
+    if (before === undefined && isPassiveAnnotation(object)) return 'annotation';
     if (newFieldKeys.has(key) || (before === undefined && supporting.has(key))) return 'allowed';
     if (key === refKey(catalogRef) && sameExcept(before, object, CATALOG_KEYS)) return 'allowed';
     if (key === refKey(catalogEntry('AcroForm')) && sameExcept(before, object, ACROFORM_KEYS) && onlyAdds(context, before, object, 'Fields', newFieldKeys)) {
       return 'allowed';
     }
-    if (isPage(object) && sameExcept(before, object, ['Annots']) && onlyAdds(context, before, object, 'Annots', newFieldKeys)) return 'allowed';
-    if (object instanceof PDFArray && before instanceof PDFArray && extends_(before, object, newFieldKeys)) return 'allowed';
+    if (isPage(object) && sameExcept(before, object, ['Annots']) && onlyAdds(context, before, object, 'Annots', addedToPages)) return 'allowed';
+    if (object instanceof PDFArray && before instanceof PDFArray && extends_(before, object, addedToPages)) return 'allowed';
     return metadataKeys.has(key) ? 'metadata' : 'other';
   };
   const verdicts = changed.map((change) => ({ change, verdict: classify(change) }));
   const signatures = verdicts.filter(({ verdict }) => verdict === 'signature').length;
+  const annotations = verdicts.filter(({ verdict }) => verdict === 'annotation').map(({ change }) => (change.object as PDFDict).lookup(PDFName.of('Subtype'), PDFName).decodeText());
   const metadata = verdicts.some(({ verdict }) => verdict === 'metadata');
   const others = verdicts
     .filter(({ verdict }) => verdict === 'other')
@@ -84,6 +93,12 @@ export async function describeLaterChanges(pdf: Buffer, current: PDFDocument, si
     const shown = others.slice(0, 5).join('; ') + (others.length > 5 ? `; y ${others.length - 5} más` : '');
     return result('other', `Después de esta firma hay ${updates} con cambios que no son firmas: ${shown}.`);
   }
+  const metadataNote = metadata ? ` y ${verb('actualiza', 'actualizan')} los metadatos del documento` : '';
+  if (annotations.length > 0) {
+    const what = annotations.length === 1 ? `una anotación (${annotations[0]})` : `${annotations.length} anotaciones (${[...new Set(annotations)].join(', ')})`;
+    const alsoSigned = signatures === 0 ? '' : signatures === 1 ? ' y otra firma' : ` y ${signatures} firmas más`;
+    return result('annotations', `Después de esta firma hay ${updates} que solo ${verb('agrega', 'agregan')} ${what}${alsoSigned}${metadataNote}, sin cambiar el contenido de las páginas.`);
+  }
   if (signatures === 0) {
     // Re-saved metadata is a change nobody signed for, even if harmless: flag it.
     return metadata
@@ -92,7 +107,7 @@ export async function describeLaterChanges(pdf: Buffer, current: PDFDocument, si
   }
   return result(
     'signatures',
-    `Después de esta firma hay ${updates} que solo ${verb('agrega', 'agregan')} ${signatures === 1 ? 'otra firma' : `${signatures} firmas más`}${metadata ? ` y ${verb('actualiza', 'actualizan')} los metadatos del documento` : ''}.`,
+    `Después de esta firma hay ${updates} que solo ${verb('agrega', 'agregan')} ${signatures === 1 ? 'otra firma' : `${signatures} firmas más`}${metadataNote}.`,
   );
 }
 
@@ -100,6 +115,21 @@ function isSignatureDictionary(object: PDFObject): boolean {
   if (!(object instanceof PDFDict)) return false;
   const type = object.lookup(PDFName.of('Type'));
   return type === PDFName.of('Sig') || type === PDFName.of('DocTimeStamp') || (object.has(PDFName.of('ByteRange')) && object.has(PDFName.of('Contents')));
+}
+
+/** An annotation that is not a form field (widget) and carries no action, so it can only show something. */
+function isPassiveAnnotation(object: PDFObject): object is PDFDict {
+  if (!(object instanceof PDFDict)) return false;
+  const subtype = object.lookup(PDFName.of('Subtype'));
+  const type = object.lookup(PDFName.of('Type'));
+  return (
+    (type === undefined || type === PDFName.of('Annot')) &&
+    subtype instanceof PDFName &&
+    subtype !== PDFName.of('Widget') &&
+    object.lookup(PDFName.of('Rect')) instanceof PDFArray &&
+    !object.has(PDFName.of('A')) &&
+    !object.has(PDFName.of('AA'))
+  );
 }
 
 function isPage(object: PDFObject): object is PDFDict {
