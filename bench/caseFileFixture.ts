@@ -57,6 +57,7 @@ export async function openBenchApp(): Promise<BenchApp> {
       links: { sha256: async () => null },
       publicBaseUrl: 'http://localhost',
       jobs: noJobQueue,
+      webhooks: { env: 'test', timeoutMs: 10_000 },
     });
     const { agency, admin } = await services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code: 'BENCH', name: 'Banco de pruebas', adminRoles: ['clerk'] });
     const actor: Actor = { principalId: admin.id, agencyId: agency.id, agencyCode: agency.code, roles: ['clerk'], requestId: null };

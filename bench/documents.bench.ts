@@ -50,7 +50,7 @@ export default async function documentsBench(): Promise<BenchResult> {
     await store.init();
     const signing = await openSigning({ maxBytes: 50 * 1024 ** 2, seal: { p12Path: join(work, 'pki', 'seal.p12'), password: 'bench', generateIfMissing: true }, trustAnchorFiles: [], firmaGob: null });
     const documents = { maxUploadBytes: 1024 ** 3, maxPdfPages: 10_000 };
-    const services = createServices({ knex: db.knex, clock: systemClock, store, signing, documents, links: { sha256: async () => null }, publicBaseUrl: 'http://localhost', jobs: noJobQueue });
+    const services = createServices({ knex: db.knex, clock: systemClock, store, signing, documents, links: { sha256: async () => null }, publicBaseUrl: 'http://localhost', jobs: noJobQueue, webhooks: { env: 'test', timeoutMs: 10_000 } });
     const app = createApp({ log: createLogger('silent'), knex: db.knex, services, store, documentLimits: documents, jsonBodyLimit: 1024 ** 2, version: 'bench', readiness: {}, verifyRateLimit: 1000 });
     const server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -46,6 +46,7 @@ const envSchema = z
     LINK_FETCH_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
     LINK_FETCH_MAX_BYTES: byteSize.default(100 * 1024 ** 2),
     VERIFY_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
 
 /** Checked on the raw environment so these are reported together with any other invalid variable. */
@@ -81,6 +82,8 @@ export interface Config {
   linkFetch: { timeoutMs: number; maxBytes: number };
   /** Lookups per minute and client address on the public /verify/{code}. */
   verifyRateLimit: number;
+  /** One webhook delivery try, from connecting to reading the whole answer. */
+  webhooks: { timeoutMs: number };
   documents: { maxUploadBytes: number; maxPdfPages: number };
   signing: {
     maxBytes: number;
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     linkFetch: { timeoutMs: e.LINK_FETCH_TIMEOUT_MS, maxBytes: e.LINK_FETCH_MAX_BYTES },
     verifyRateLimit: e.VERIFY_RATE_LIMIT,
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     documents: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxPdfPages: e.MAX_PDF_PAGES },
     signing: {
       maxBytes: e.SIGNING_MAX_BYTES,

@@ -16,6 +16,7 @@ import type { JobHandlers } from './queue/Queue.ts';
 import { Queue } from './queue/Queue.ts';
 import { noJobQueue } from './queue/JobQueue.ts';
 import { createServices, type Services } from './services.ts';
+import { deliverWebhookJob } from './features/webhooks/webhookService.ts';
 import { VERSION } from './version.ts';
 import { objectKey } from '../storage/objectKey.ts';
 
@@ -59,6 +60,7 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         links: fetchLinkHasher(config.linkFetch, log),
         publicBaseUrl: config.publicBaseUrl,
         jobs: queue ?? noJobQueue,
+        webhooks: { env: config.env, timeoutMs: config.webhooks.timeoutMs },
       }),
       queue,
       close: async () => {
@@ -84,6 +86,7 @@ export function jobHandlers(rt: Runtime): JobHandlers {
       });
       log.info({ result }, 'barrido de objetos sin referencia');
     },
+    'webhook.deliver': deliverWebhookJob(rt.services.webhooks),
   };
 }
 

@@ -18,6 +18,8 @@ import { PrincipalService } from './features/principals/principalService.ts';
 import type { Signing } from './features/signing/openSigning.ts';
 import { VERSION } from './version.ts';
 import type { JobQueue } from './queue/JobQueue.ts';
+import { WebhookService, type WebhookSettings } from './features/webhooks/webhookService.ts';
+import { CommunicationService } from './features/communications/communicationService.ts';
 
 export interface Services {
   audit: AuditService;
@@ -28,6 +30,8 @@ export interface Services {
   caseFiles: CaseFileService;
   remissions: RemissionService;
   copies: AuthorizedCopyService;
+  webhooks: WebhookService;
+  communications: CommunicationService;
 }
 
 export interface ServiceAdapters {
@@ -39,9 +43,10 @@ export interface ServiceAdapters {
   links: LinkHasher;
   publicBaseUrl: string;
   jobs: JobQueue;
+  webhooks: WebhookSettings;
 }
 
-export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl }: ServiceAdapters): Services {
+export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks }: ServiceAdapters): Services {
   const audit = new AuditService(clock);
   const apiKeys = new ApiKeyService(knex, audit, clock);
   const inspector = storeContentInspector(store, { maxPdfPages: documents.maxPdfPages, maxSignedPdfBytes: signing.maxBytes, trustAnchors: signing.trustAnchors });
@@ -49,6 +54,7 @@ export function createServices({ knex, clock, store, signing, documents, links, 
   const indexSeal = { key: signing.xmlSeal, anchors: signing.trustAnchors };
   const caseFileReceipts = sealedCaseFileReceiptIssuer(sealer);
   const caseFiles = new CaseFileService(knex, store, audit, clock, indexSeal, links, caseFileReceipts, publicBaseUrl);
+  const webhookService = new WebhookService(knex, audit, clock, jobs, webhooks);
   const documentService = new DocumentService(knex, store, audit, clock, inspector, sealedReceiptIssuer(sealer), signing);
   return {
     audit,
@@ -59,5 +65,7 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     caseFiles,
     remissions: new RemissionService(knex, store, audit, clock, indexSeal, caseFiles, caseFileReceipts),
     copies: new AuthorizedCopyService(knex, store, audit, clock, signing.seal, documentService, caseFiles, publicBaseUrl, signing.maxBytes),
+    webhooks: webhookService,
+    communications: new CommunicationService(knex, store, audit, clock, signing.seal, documentService, caseFiles, webhookService, `legajo ${VERSION}`),
   };
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { documentRoutes } from './routes/documentRoutes.ts';
 import { caseFileRoutes } from './routes/caseFileRoutes.ts';
 import { authorizedCopyRoutes } from './routes/authorizedCopyRoutes.ts';
+import { communicationRoutes } from './routes/communicationRoutes.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { buildRouter } from './buildRouter.ts';
 import { docsPage } from './docsPage.ts';
@@ -18,6 +19,7 @@ import type { RouteDef } from './route.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { auditRoutes } from './routes/auditRoutes.ts';
 import { systemRoutes, type ReadinessChecks } from './routes/systemRoutes.ts';
+import { webhookRoutes } from './routes/webhookRoutes.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -47,7 +49,9 @@ export function createApp(deps: AppDeps): Koa {
     ...auditRoutes(deps.services, deps.knex),
     ...documentRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
     ...caseFileRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
+    ...communicationRoutes(deps.services),
     ...authorizedCopyRoutes(deps.services, { verifyPerMinute: deps.verifyRateLimit, clock: deps.clock ?? systemClock }),
+    ...webhookRoutes(deps.services),
   ];
   const router = buildRouter(routes, { apiKeys: deps.services.apiKeys, jsonBodyLimit: deps.jsonBodyLimit });
 

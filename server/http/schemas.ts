@@ -113,7 +113,7 @@ export const versionOut = z
     fileName: z.string().nullable(),
     pageCount: z.number().int().nullable(),
     pdfa: z.string().nullable(),
-    origin: z.enum(['upload', 'signature', 'initials']),
+    origin: z.enum(['upload', 'signature', 'initials', 'registry-stamp']),
     derivedFrom: z.number().int().nullable(),
     createdBy: z.uuid(),
     createdAt: timestamp,

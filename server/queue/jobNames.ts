@@ -1,8 +1,11 @@
 /** Every job the service knows. A name without a handler stops the worker at startup (see Queue.work). */
-export const JOB_NAMES = ['storage.sweep'] as const;
+export const JOB_NAMES = ['storage.sweep', 'webhook.deliver'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** Retry policy of each job's queue (pg-boss): tries after the first, the first delay in seconds, doubling or not. */
 export const QUEUE_POLICIES: Record<JobName, { retryLimit: number; retryDelay?: number; retryBackoff: boolean }> = {
   'storage.sweep': { retryLimit: 3, retryBackoff: true },
+  // 9 tries; retry n waits 2^(n-1) min plus up to as much again: the 7th try comes 63 min to 2 h 6 min after the
+  // first, so a receiver down for an hour still gets the event; the 9th and last 4 h 15 min to 8 h 30 min after.
+  'webhook.deliver': { retryLimit: 8, retryDelay: 60, retryBackoff: true },
 };

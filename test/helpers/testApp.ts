@@ -62,6 +62,7 @@ export async function startTestApp(
     links: fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 * 1024 }, log),
     publicBaseUrl: 'https://legajo.test',
     jobs: opts.jobs ?? noJobQueue,
+    webhooks: { env: 'test', timeoutMs: 10_000 },
   });
   const app = createApp({
     store,

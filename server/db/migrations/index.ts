@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import * as foundation from './20261124170000_foundation.ts';
 import * as documents from './20261124180000_documents.ts';
 import * as caseFiles from './20261124190000_case_files.ts';
+import * as webhooks from './20261124200000_webhooks.ts';
+import * as communications from './20261124210000_communications.ts';
 
 interface Migration {
   name: string;
@@ -16,6 +18,8 @@ const migrations: Migration[] = [
   { name: '20261124170000_foundation', ...foundation },
   { name: '20261124180000_documents', ...documents },
   { name: '20261124190000_case_files', ...caseFiles },
+  { name: '20261124200000_webhooks', ...webhooks },
+  { name: '20261124210000_communications', ...communications },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

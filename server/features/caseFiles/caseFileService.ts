@@ -126,49 +126,55 @@ export class CaseFileService {
   async addEntry(actor: Actor, iuie: string, input: EntryInput, idempotencyKey?: string) {
     const linkHash = input.kind === 'link' ? await this.links.sha256(input.uri) : null;
     return this.knex.transaction(async (trx) =>
-      idempotent(trx, { agencyId: actor.agencyId, key: idempotencyKey, route: `POST /v1/case-files/${iuie}/entries`, fingerprint: fingerprintOf(JSON.stringify(input)) }, async () => {
-        const c = await this.require(trx, actor, iuie, true);
-        this.requireOpen(c, 'incorporar documentos');
-        const now = this.clock.now();
-        const position = c.entryCount + 1;
-        let item: { versionId?: string; sha256: string | null; pages: number; nestedCaseFileId?: string; nestedIndexVersion?: number; linkUri?: string; linkDescription?: string };
-        let summary: Record<string, unknown>;
-        if (input.kind === 'document') {
-          const version = await documentRepository.findVersion(trx, actor.agencyId, input.documentId, input.version);
-          if (!version) throw new NotFoundError(`No existe la versión ${input.version} del documento ${input.documentId} en su agencia.`);
-          item = { versionId: version.id, sha256: version.sha256, pages: version.pageCount ?? 1 };
-          summary = { documentId: input.documentId, version: input.version, sha256: version.sha256 };
-        } else if (input.kind === 'link') {
-          item = { linkUri: input.uri, linkDescription: input.description, sha256: linkHash, pages: 0 };
-          summary = { uri: input.uri, sha256: linkHash };
-        } else {
-          const nested = await this.nestable(trx, actor, c, input.iuie);
-          item = { nestedCaseFileId: nested.caseFile.id, nestedIndexVersion: nested.index.number, sha256: nested.index.sha256, pages: nested.caseFile.folioCount };
-          summary = { nested: input.iuie, indexVersion: nested.index.number, sha256: nested.index.sha256 };
-        }
-        const firstFolio = item.pages > 0 ? c.folioCount + 1 : null;
-        const lastFolio = item.pages > 0 ? c.folioCount + item.pages : null;
-        const entry = await caseFileRepository.insertEntry(trx, actor.agencyId, {
-          caseFileId: c.id,
-          position,
-          kind: input.kind,
-          versionId: item.versionId ?? null,
-          linkUri: item.linkUri ?? null,
-          linkDescription: item.linkDescription ?? null,
-          nestedCaseFileId: item.nestedCaseFileId ?? null,
-          nestedIndexVersion: item.nestedIndexVersion ?? null,
-          sha256: item.sha256,
-          firstFolio,
-          lastFolio,
-          addedBy: actor.principalId,
-          incorporatedAt: now,
-        });
-        await caseFileRepository.update(trx, c.id, { entryCount: position, folioCount: lastFolio ?? c.folioCount });
-        await this.record(trx, actor, c, 'case-file.entry.add', { order: position, kind: input.kind, firstFolio, lastFolio, ...summary });
-        const [detail] = await caseFileRepository.entryDetails(trx, c.id, { afterPosition: position - 1, limit: 1 });
-        return { status: 201, body: entryView(detail ?? { ...entry, document: null, version: null, nestedIuie: null }) };
-      }),
+      idempotent(trx, { agencyId: actor.agencyId, key: idempotencyKey, route: `POST /v1/case-files/${iuie}/entries`, fingerprint: fingerprintOf(JSON.stringify(input)) }, async () => ({
+        status: 201,
+        body: await this.addEntryIn(trx, actor, iuie, input, linkHash),
+      })),
     );
+  }
+
+  /** Adds an entry inside the caller's transaction (a communication sent within a procedure adds itself this way). */
+  async addEntryIn(trx: Db, actor: Actor, iuie: string, input: EntryInput, linkHash: string | null = null) {
+    const c = await this.require(trx, actor, iuie, true);
+    this.requireOpen(c, 'incorporar documentos');
+    const now = this.clock.now();
+    const position = c.entryCount + 1;
+    let item: { versionId?: string; sha256: string | null; pages: number; nestedCaseFileId?: string; nestedIndexVersion?: number; linkUri?: string; linkDescription?: string };
+    let summary: Record<string, unknown>;
+    if (input.kind === 'document') {
+      const version = await documentRepository.findVersion(trx, actor.agencyId, input.documentId, input.version);
+      if (!version) throw new NotFoundError(`No existe la versión ${input.version} del documento ${input.documentId} en su agencia.`);
+      item = { versionId: version.id, sha256: version.sha256, pages: version.pageCount ?? 1 };
+      summary = { documentId: input.documentId, version: input.version, sha256: version.sha256 };
+    } else if (input.kind === 'link') {
+      item = { linkUri: input.uri, linkDescription: input.description, sha256: linkHash, pages: 0 };
+      summary = { uri: input.uri, sha256: linkHash };
+    } else {
+      const nested = await this.nestable(trx, actor, c, input.iuie);
+      item = { nestedCaseFileId: nested.caseFile.id, nestedIndexVersion: nested.index.number, sha256: nested.index.sha256, pages: nested.caseFile.folioCount };
+      summary = { nested: input.iuie, indexVersion: nested.index.number, sha256: nested.index.sha256 };
+    }
+    const firstFolio = item.pages > 0 ? c.folioCount + 1 : null;
+    const lastFolio = item.pages > 0 ? c.folioCount + item.pages : null;
+    const entry = await caseFileRepository.insertEntry(trx, actor.agencyId, {
+      caseFileId: c.id,
+      position,
+      kind: input.kind,
+      versionId: item.versionId ?? null,
+      linkUri: item.linkUri ?? null,
+      linkDescription: item.linkDescription ?? null,
+      nestedCaseFileId: item.nestedCaseFileId ?? null,
+      nestedIndexVersion: item.nestedIndexVersion ?? null,
+      sha256: item.sha256,
+      firstFolio,
+      lastFolio,
+      addedBy: actor.principalId,
+      incorporatedAt: now,
+    });
+    await caseFileRepository.update(trx, c.id, { entryCount: position, folioCount: lastFolio ?? c.folioCount });
+    await this.record(trx, actor, c, 'case-file.entry.add', { order: position, kind: input.kind, firstFolio, lastFolio, ...summary });
+    const [detail] = await caseFileRepository.entryDetails(trx, c.id, { afterPosition: position - 1, limit: 1 });
+    return entryView(detail ?? { ...entry, document: null, version: null, nestedIuie: null });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/Db.ts';
 
 export type VersionStatus = 'draft' | 'final';
-export type VersionOrigin = 'upload' | 'signature' | 'initials';
+export type VersionOrigin = 'upload' | 'signature' | 'initials' | 'registry-stamp';
 
 export interface DocumentRow {
   id: string;

@@ -15,6 +15,7 @@ import type { ReceiptIssuer } from './ReceiptIssuer.ts';
 import { Readable } from 'node:stream';
 import { signPdf } from '../../../standards/pades/signPdf.ts';
 import { stampInitials } from '../../../standards/pades/stampInitials.ts';
+import { RegistryStampError, stampRegistryNumber } from '../../../standards/pades/stampRegistryNumber.ts';
 import { ForbiddenError, PayloadTooLargeError } from '../../errors.ts';
 import type { Signing } from '../signing/openSigning.ts';
 import { signatureRows } from './signatureRows.ts';
@@ -300,7 +301,7 @@ export class DocumentService {
     documentId: string,
     from: VersionRow,
     bytes: Buffer,
-    origin: 'signature' | 'initials',
+    origin: 'signature' | 'initials' | 'registry-stamp',
     audit: { action: string; data: Record<string, unknown> },
     after?: (trx: Db, version: VersionRow) => Promise<void>,
   ): Promise<VersionRow> {
@@ -315,8 +316,9 @@ export class DocumentService {
           documentId,
           agencyId: actor.agencyId,
           number,
-          status: origin === 'signature' ? 'final' : 'draft',
-          finalizedAt: origin === 'signature' ? this.clock.now() : null,
+          // Initials mark a draft; a signature or the records office's number makes the version final.
+          status: origin === 'initials' ? 'draft' : 'final',
+          finalizedAt: origin === 'initials' ? null : this.clock.now(),
           sha256: put.sha256,
           size: put.size,
           mediaType: 'application/pdf',
@@ -379,6 +381,24 @@ export class DocumentService {
       action: 'document.version.sign',
       data: { signer: signer.describe().kind, signerName, field: signed.fieldName, remoteRequestId: signed.requestId ?? null },
     });
+  }
+
+  /**
+   * The records office's number stamped on a numbered version, as an incremental update that keeps its signatures
+   * valid; the stamped copy is the next (final) version.
+   */
+  async stampRegistry(actor: Actor, id: string, n: number, office: string): Promise<VersionRow> {
+    const { version } = await this.requireVersion(this.knex, actor, id, n);
+    const entry = await documentRepository.findRegistryEntry(this.knex, version.id);
+    if (!entry) throw new ConflictError(`La versión ${n} no tiene número de registro; numérela antes de estamparlo.`);
+    let stamped: Buffer;
+    try {
+      stamped = await stampRegistryNumber(await this.pdfBytes(version), { registryNumber: entry.registryNumber, office, at: entry.createdAt });
+    } catch (err) {
+      if (err instanceof RegistryStampError) throw new ValidationError(err.message, [{ field: 'version', message: err.reason }]);
+      throw err;
+    }
+    return this.deriveVersion(actor, id, version, stamped, 'registry-stamp', { action: 'document.version.registry-stamp', data: { registryNumber: entry.registryNumber } });
   }
 
   /** Visar: the reviewer's approval, recorded, with a visible initials stamp on a new draft version. */

@@ -11,6 +11,7 @@ export const OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string }
   { table: 'case_file_indexes', column: 'object_key' },
   { table: 'case_file_receipts', column: 'object_key' },
   { table: 'authorized_copies', column: 'object_key' },
+  { table: 'communication_recipients', column: 'receipt_object_key' },
 ];
 
 export async function referencedObjectKeys(db: Db, keys: string[]): Promise<Set<string>> {
