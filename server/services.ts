@@ -66,6 +66,6 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     remissions: new RemissionService(knex, store, audit, clock, indexSeal, caseFiles, caseFileReceipts),
     copies: new AuthorizedCopyService(knex, store, audit, clock, signing.seal, documentService, caseFiles, publicBaseUrl, signing.maxBytes),
     webhooks: webhookService,
-    communications: new CommunicationService(knex, store, audit, clock, signing.seal, documentService, caseFiles, webhookService, `legajo ${VERSION}`),
+    communications: new CommunicationService(knex, store, audit, clock, signing.seal, documentService, caseFiles, webhookService, `legajo ${VERSION}`, publicBaseUrl),
   };
 }

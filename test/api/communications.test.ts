@@ -206,7 +206,7 @@ describe.each(BACKENDS)('comunicaciones oficiales (%s)', (backend) => {
     expect(y.headers['idempotent-replayed']).toBe('true');
   });
 
-  it('a communication of a case file is added to it when sent', async () => {
+  it('a communication of a case file is added to it when sent, and its acknowledgement when acknowledged', async () => {
     const cf = caseFileClient(t, keys.clerk.token);
     const iuie = await cf.open();
     const { res } = await draft({ caseFile: iuie, reviewers: [] });
@@ -217,6 +217,11 @@ describe.each(BACKENDS)('comunicaciones oficiales (%s)', (backend) => {
     const entries = await t.request().get(`/v1/case-files/${iuie}/entries`).set(as(keys.clerk.token));
     expect(entries.body.items).toHaveLength(1);
     expect(entries.body.items[0].document.version).toBe((await t.request().get(`/v1/communications/${id}`).set(as(keys.office.token))).body.content.version);
+    await post(keys.bOffice.token, `/v1/communications/${id}/receive`);
+    const ack = await post(keys.bOffice.token, `/v1/communications/${id}/acknowledge`);
+    const after = (await t.request().get(`/v1/case-files/${iuie}/entries`).set(as(keys.clerk.token))).body.items;
+    expect(after[1]).toMatchObject({ order: 2, kind: 'link', sha256: ack.body.sha256, link: { uri: `https://legajo.test/v1/communications/${id}/receipts/COM002` } });
+    expect((await t.request().get(`/v1/case-files/${iuie}/verify`).set(as(keys.clerk.token))).body.valid).toBe(true);
   });
 
   it('authorization matrix over the communication routes', async () => {

@@ -56,6 +56,7 @@ export class CommunicationService {
     private readonly caseFiles: CaseFileService,
     private readonly events: CommunicationEvents,
     private readonly platform: string,
+    private readonly publicBaseUrl: string,
   ) {}
 
   private record(db: Db, actor: Actor, c: CommunicationRow, action: string, data: Record<string, unknown> = {}) {
@@ -335,14 +336,30 @@ export class CommunicationService {
           receipt_object_key: put.key,
         });
         await this.events.emit(trx, c.agencyId, 'communication.acknowledged', { communicationId: id, identifier: c.identifier, recipient: recipient.code, receiptNumber, receiptSha256: put.sha256 });
+        const caseFileEntry = await this.recordInCaseFile(trx, c, actor, { uri: `${this.publicBaseUrl}/v1/communications/${id}/receipts/${recipient.code}`, description: `Acuse de recibo ${receiptNumber} de ${recipient.name}`, sha256: put.sha256 });
         await this.audit.append(trx, { agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId, action: 'communication.acknowledge', targetType: 'communication', targetId: id, data: { identifier: c.identifier, receiptNumber, receiptSha256: put.sha256, received: files } });
-        await this.audit.append(trx, { agencyId: c.agencyId, actorId: null, requestId: actor.requestId, action: 'communication.acknowledged', targetType: 'communication', targetId: id, data: { identifier: c.identifier, recipient: recipient.code, receiptNumber, receiptSha256: put.sha256 } });
+        await this.audit.append(trx, { agencyId: c.agencyId, actorId: null, requestId: actor.requestId, action: 'communication.acknowledged', targetType: 'communication', targetId: id, data: { identifier: c.identifier, recipient: recipient.code, receiptNumber, receiptSha256: put.sha256, caseFileEntry } });
         return { receiptNumber, sha256: put.sha256, acknowledgedAt: now, received: files };
       });
     } catch (err) {
       await discardIfUnreferenced(this.knex, this.store, put);
       throw err;
     }
+  }
+
+  /**
+   * The acknowledgement goes into the sender's case file as a persistent link to the sealed receipt, with its hash.
+   * It is an automated act (DS 10 art. 34) made on behalf of whoever drafted the communication, since an entry needs
+   * a principal of that agency; a closed case file is left as it is and the audit event says so.
+   */
+  private async recordInCaseFile(trx: Db, c: CommunicationRow, actor: Actor, link: { uri: string; description: string; sha256: string }): Promise<number | null> {
+    if (!c.caseFileId) return null;
+    const caseFile = await trx('case_files').where({ id: c.caseFileId }).first('iuie', 'state');
+    if (caseFile.state !== 'abierto') return null;
+    const sender = await trx('agencies').where({ id: c.agencyId }).first('code');
+    const onBehalf: Actor = { principalId: c.createdBy, agencyId: c.agencyId, agencyCode: sender.code, roles: [], requestId: actor.requestId };
+    const entry = await this.caseFiles.addEntryIn(trx, onBehalf, caseFile.iuie, { kind: 'link', uri: link.uri, description: link.description }, link.sha256);
+    return entry.order;
   }
 
   /** What the recipient received: the sent content and each annex, with their hashes. */
