@@ -1,10 +1,10 @@
-import { PgBoss, fromKnex, fromPglite, type Db as IDatabase, type JobWithMetadata } from 'pg-boss';
+import { PgBoss, fromKnex, fromPglite, type Db as IDatabase } from 'pg-boss';
 import type { Knex } from 'knex';
 import type { Database } from '../db/openDatabase.ts';
 import type { Db } from '../db/Db.ts';
 import type { Logger } from '../logger.ts';
 import type { JobQueue } from './JobQueue.ts';
-import { JOB_NAMES, QUEUE_POLICIES, type JobName } from './jobNames.ts';
+import { JOB_NAMES, QUEUE_POLICIES, WORKER_POLICIES, type JobName } from './jobNames.ts';
 
 export interface JobContext {
   jobId: string;
@@ -97,13 +97,32 @@ export class Queue implements JobQueue {
     if (missing.length) throw new MissingJobHandlerError(missing);
     for (const name of JOB_NAMES) {
       const handler = handlers[name]!;
-      await this.boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
-        if (!job) return;
-        const log = this.log.child({ jobId: job.id, job: name });
-        log.info('trabajo iniciado');
-        await handler(job.data ?? {}, { jobId: job.id, log, signal: job.signal, retryCount: job.retryCount, retryLimit: (job as JobWithMetadata).retryLimit });
-        log.info('trabajo terminado');
-      });
+      const { batchSize, workers } = WORKER_POLICIES[name];
+      const options = {
+        pollingIntervalSeconds: this.pollingIntervalSeconds,
+        includeMetadata: true,
+        perJobResults: true,
+        batchSize,
+        burstWhenBatchFull: batchSize > 1,
+        localConcurrency: workers,
+      } as const;
+      // Each job of a batch succeeds or fails on its own: a failure retries that job alone, under its queue's policy.
+      await this.boss.work<Record<string, unknown>, unknown, typeof options>(name, options, async (jobs) =>
+        Promise.all(
+          jobs.map(async (job) => {
+            const log = this.log.child({ jobId: job.id, job: name });
+            log.info('trabajo iniciado');
+            try {
+              await handler(job.data ?? {}, { jobId: job.id, log, signal: job.signal, retryCount: job.retryCount, retryLimit: job.retryLimit });
+              log.info('trabajo terminado');
+              return { id: job.id, status: 'completed' as const };
+            } catch (err) {
+              log.warn({ err, retryCount: job.retryCount, retryLimit: job.retryLimit }, 'trabajo fallido');
+              return { id: job.id, status: 'failed' as const, output: { message: (err as Error).message } };
+            }
+          }),
+        ),
+      );
     }
   }
 

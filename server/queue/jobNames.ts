@@ -9,3 +9,13 @@ export const QUEUE_POLICIES: Record<JobName, { retryLimit: number; retryDelay?: 
   // first, so a receiver down for an hour still gets the event; the 9th and last 4 h 15 min to 8 h 30 min after.
   'webhook.deliver': { retryLimit: 8, retryDelay: 60, retryBackoff: true },
 };
+
+/**
+ * How each queue is worked in one process: jobs fetched per round trip (a full batch fetches again at once instead
+ * of waiting for the next poll) and independent workers, so one slow job (a receiver that never answers) does not
+ * hold up the others.
+ */
+export const WORKER_POLICIES: Record<JobName, { batchSize: number; workers: number }> = {
+  'storage.sweep': { batchSize: 1, workers: 1 },
+  'webhook.deliver': { batchSize: 20, workers: 4 },
+};
