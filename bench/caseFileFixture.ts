@@ -8,16 +8,14 @@ import { Readable } from 'node:stream';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { caseFileMetadataInput } from '../standards/chile/caseFileMetadata.ts';
 import { documentMetadataInput } from '../standards/chile/documentMetadata.ts';
-import { systemClock } from '../server/clock.ts';
 import { migrateLatest } from '../server/db/migrations/index.ts';
 import { openDatabase, type Database } from '../server/db/openDatabase.ts';
 import { caseFileRepository } from '../server/features/caseFiles/caseFileRepository.ts';
 import type { Filed } from '../server/features/documents/documentService.ts';
 import type { Actor } from '../server/features/principals/Actor.ts';
-import { openSigning } from '../server/features/signing/openSigning.ts';
-import { noJobQueue } from '../server/queue/JobQueue.ts';
-import { createServices, type Services } from '../server/services.ts';
-import { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
+import type { Services } from '../server/services.ts';
+import type { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
+import { benchServices } from './benchServices.ts';
 
 export interface BenchApp {
   db: Database;
@@ -45,20 +43,7 @@ export async function openBenchApp(): Promise<BenchApp> {
   try {
     db = await openDatabase({ kind: 'pglite', dataDir: join(work, 'pg') });
     await migrateLatest(db.knex);
-    const store = new FilesystemObjectStore({ root: join(work, 'objects') });
-    await store.init();
-    const signing = await openSigning({ maxBytes: 50 * 1024 ** 2, seal: { p12Path: join(work, 'pki', 'seal.p12'), password: 'bench', generateIfMissing: true }, trustAnchorFiles: [], firmaGob: null });
-    const services = createServices({
-      knex: db.knex,
-      clock: systemClock,
-      store,
-      signing,
-      documents: { maxUploadBytes: 1024 ** 3, maxPdfPages: 10_000 },
-      links: { sha256: async () => null },
-      publicBaseUrl: 'http://localhost',
-      jobs: noJobQueue,
-      webhooks: { env: 'test', timeoutMs: 10_000 },
-    });
+    const { store, signing, services } = await benchServices(db, work);
     const { agency, admin } = await services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code: 'BENCH', name: 'Banco de pruebas', adminRoles: ['clerk'] });
     const actor: Actor = { principalId: admin.id, agencyId: agency.id, agencyCode: agency.code, roles: ['clerk'], requestId: null };
     const opened = db;

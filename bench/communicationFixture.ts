@@ -6,23 +6,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { documentMetadataInput } from '../standards/chile/documentMetadata.ts';
-import { systemClock } from '../server/clock.ts';
 import { migrateLatest } from '../server/db/migrations/index.ts';
 import { openDatabase, type Database } from '../server/db/openDatabase.ts';
 import type { DraftInput } from '../server/features/communications/communicationService.ts';
 import type { Filed } from '../server/features/documents/documentService.ts';
 import type { Actor } from '../server/features/principals/Actor.ts';
 import type { Role } from '../server/features/principals/roles.ts';
-import { openSigning } from '../server/features/signing/openSigning.ts';
 import type { WebhookSubscription } from '../server/features/webhooks/webhookEventTypes.ts';
 import { deliverWebhookJob } from '../server/features/webhooks/webhookService.ts';
 import { createLogger } from '../server/logger.ts';
 import { Queue } from '../server/queue/Queue.ts';
-import { createServices, type Services } from '../server/services.ts';
-import { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
+import type { Services } from '../server/services.ts';
+import type { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
 import { validMetadata } from '../test/helpers/documentMetadata.ts';
 import { makePdf } from '../test/helpers/pdfs.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhookReceiver.ts';
+import { benchServices } from './benchServices.ts';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -87,20 +86,7 @@ export async function openCommunicationBench(opts: { recipients: number; polling
     queue = await Queue.start(db, log, { pollingIntervalSeconds: opts.pollingIntervalSeconds });
     // Production waits a minute and more before a retry; a failed try here should cost a second, not the bench.
     await db.knex('pgboss.queue').where({ name: 'webhook.deliver' }).update({ retry_delay: 1, retry_backoff: false });
-    const store = new FilesystemObjectStore({ root: join(work, 'objects') });
-    await store.init();
-    const signing = await openSigning({ maxBytes: 50 * 1024 ** 2, seal: { p12Path: join(work, 'pki', 'seal.p12'), password: 'bench', generateIfMissing: true }, trustAnchorFiles: [], firmaGob: null });
-    const services = createServices({
-      knex: db.knex,
-      clock: systemClock,
-      store,
-      signing,
-      documents: { maxUploadBytes: 1024 ** 3, maxPdfPages: 10_000 },
-      links: { sha256: async () => null },
-      publicBaseUrl: 'http://localhost',
-      jobs: queue,
-      webhooks: { env: 'test', timeoutMs: WEBHOOK_TIMEOUT_MS },
-    });
+    const { store, services } = await benchServices(db, work, { jobs: queue, webhookTimeoutMs: WEBHOOK_TIMEOUT_MS });
     const senderRoles: Role[] = ['clerk', 'signer', 'records_officer'];
     const provisioned = await services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code: 'EMISOR', name: 'Subsecretaría remitente', adminRoles: senderRoles });
     const sender = actorOf(provisioned.agency.id, 'EMISOR', provisioned.admin.id, senderRoles);
