@@ -7,10 +7,11 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binary, caseFileClient, sha } from '../helpers/caseFiles.ts';
 import { itWithReferee } from '../helpers/referee.ts';
+import { sharedPath } from '../helpers/sharedData.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
 import { BACKENDS } from '../helpers/testDatabase.ts';
 
-const ENI_XSD = path.resolve(import.meta.dirname, '../../../shared/xsd/eni/ExpedienteEni.xsd');
+const ENI_XSD = sharedPath('xsd/eni/ExpedienteEni.xsd');
 const CASE_FILE_XSD = path.resolve(import.meta.dirname, '../../standards/caseFile/legajo-expediente-1.0.xsd');
 
 interface TarFile {

@@ -1,16 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
 import type { CaseFileIndex, DocumentEntry, IndexEntry, LinkEntry, NestedEntry } from '../../../standards/caseFile/CaseFileIndex.ts';
 import type { CaseFileMetadata } from '../../../standards/chile/caseFileMetadata.ts';
 import { runCheckDigit } from '../../../standards/chile/run.ts';
 import type { XmlSealKey } from '../../../standards/xmldsig/XmlSealKey.ts';
+import { sharedPath } from '../../helpers/sharedData.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The official schemas stay in shared/, next to the repository; they are never copied into it. */
-export const ENI_XSD = resolve(repoRoot, '../shared/xsd/eni/ExpedienteEni.xsd');
+export const ENI_XSD = sharedPath('xsd/eni/ExpedienteEni.xsd');
 
 /** xmllint's verdict on an expediente against ExpedienteEni.xsd, offline. */
 export function xmllintEni(xml: string): { valid: boolean; output: string } {
