@@ -145,5 +145,14 @@ describe('firma, visado y certificados de presentación por la API', () => {
     expect((await t.request().post(`/v1/documents/${id}/versions/1/sign`).set(bearer(other.token)).send({ reason: 'x', signerPost: 'y' })).status).toBe(404);
     expect((await t.request().post(`/v1/documents/${id}/versions/1/initial`).set(bearer(other.token)).send({ initials: 'AB' })).status).toBe(404);
     expect((await t.request().get(`/v1/documents/${id}/versions`).set(bearer(a.token))).body.items).toHaveLength(1);
+
+    // A draft that arrived already signed cannot be initialled: stamping would rewrite it and break its signatures.
+    await t.request().post(`/v1/documents/${id}/versions/1/sign`).set(bearer(signer)).send({ reason: 'x', signerPost: 'y' });
+    const signedDraft = await file(await content(`/v1/documents/${id}/versions/2/content`));
+    const refused = await t.request().post(`/v1/documents/${signedDraft}/versions/1/initial`).set(bearer(reviewer)).send({ initials: 'AB' });
+    expect(refused.status).toBe(422);
+    expect(refused.type).toBe('application/problem+json');
+    expect(refused.body.detail).toMatch(/ya tiene firmas/);
+    expect((await t.request().get(`/v1/documents/${signedDraft}/versions`).set(bearer(a.token))).body.items).toHaveLength(1);
   });
 });

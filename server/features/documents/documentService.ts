@@ -15,6 +15,7 @@ import type { ReceiptIssuer } from './ReceiptIssuer.ts';
 import { Readable } from 'node:stream';
 import { signPdf } from '../../../standards/pades/signPdf.ts';
 import { stampInitials } from '../../../standards/pades/stampInitials.ts';
+import { PdfSigningError } from '../../../standards/pades/PdfSigningError.ts';
 import { RegistryStampError, stampRegistryNumber } from '../../../standards/pades/stampRegistryNumber.ts';
 import { ForbiddenError, PayloadTooLargeError } from '../../errors.ts';
 import type { Signing } from '../signing/openSigning.ts';
@@ -57,6 +58,16 @@ export function parseMetadata(json: string | undefined): DocumentMetadataInput {
     throw new ValidationError(`Los metadatos tienen ${errors.length} error(es); corrija los campos indicados en errors.`, errors);
   }
   return parsed.data;
+}
+
+/** A PDF the signing code refuses (encrypted, damaged, a signed draft) is the sender's input problem: 422. */
+async function refusedAsInvalid<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof PdfSigningError) throw new ValidationError(err.message, [{ field: 'version', message: 'PDF no firmable' }]);
+    throw err;
+  }
 }
 
 export class DocumentService {
@@ -368,7 +379,7 @@ export class DocumentService {
       signer = remote;
       signerName = person.name;
     }
-    const signed = await signPdf(await this.pdfBytes(version), signer, {
+    const signed = await refusedAsInvalid(signPdf(await this.pdfBytes(version), signer, {
       reason: req.reason,
       signerName,
       signerPost: req.signerPost,
@@ -376,7 +387,7 @@ export class DocumentService {
       visibleStamp: req.visibleStamp,
       ...(req.otp ? { otp: req.otp } : {}),
       description: `${id} v${n}`,
-    });
+    }));
     return this.deriveVersion(actor, id, version, signed.pdf, 'signature', {
       action: 'document.version.sign',
       data: { signer: signer.describe().kind, signerName, field: signed.fieldName, remoteRequestId: signed.requestId ?? null },
@@ -407,7 +418,7 @@ export class DocumentService {
     if (version.status !== 'draft') throw new ConflictError(`La versión ${n} es final; solo se visan borradores.`);
     const person = await this.knex('principals').where({ id: actor.principalId }).first('name');
     const previous = await this.knex('version_initials').where({ agency_id: actor.agencyId }).whereIn('version_id', this.knex('document_versions').select('id').where({ document_id: id })).count<{ c: string }>('* as c').first();
-    const stamped = await stampInitials(await this.pdfBytes(version), { initials, name: person.name, at: this.clock.now(), slot: Number(previous?.c ?? 0) });
+    const stamped = await refusedAsInvalid(stampInitials(await this.pdfBytes(version), { initials, name: person.name, at: this.clock.now(), slot: Number(previous?.c ?? 0) }));
     let record: Awaited<ReturnType<typeof documentRepository.insertInitials>> | undefined;
     const created = await this.deriveVersion(actor, id, version, stamped, 'initials', { action: 'document.version.initial', data: { initials } }, async (trx, v) => {
       record = await documentRepository.insertInitials(trx, { versionId: version.id, agencyId: actor.agencyId, principalId: actor.principalId, initials, stampedVersion: v.number });
