@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureDevCertificates, type DevCertificates } from '../../server/features/signing/devCertificates.ts';
 import { LocalSealSigner } from '../../server/features/signing/LocalSealSigner.ts';
+import { nssDatabaseTrusting } from './pdfsig.ts';
 
 export const DEV_PASSWORD = 'legajo-dev';
 export const AGENCY = 'Subsecretaría de Pruebas';
@@ -19,4 +20,11 @@ export async function devSigners(): Promise<{ dev: DevCertificates; seal: LocalS
     seal: await LocalSealSigner.open(dev.sealPkcs12Path, DEV_PASSWORD),
     person: await LocalSealSigner.open(dev.personPkcs12Path, DEV_PASSWORD),
   };
+}
+
+/** The dev PKI as pdfsig tests use it: both signers, the root as the only anchor, and an NSS database trusting it. */
+export async function devPki(): Promise<{ seal: LocalSealSigner; person: LocalSealSigner; anchors: string[]; nssDir: string | null }> {
+  const { dev, seal, person } = await devSigners();
+  const anchors = [dev.rootCertificatePem];
+  return { seal, person, anchors, nssDir: nssDatabaseTrusting(anchors) };
 }

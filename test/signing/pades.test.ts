@@ -8,8 +8,8 @@ import { stampInitials } from '../../standards/pades/stampInitials.ts';
 import { validatePdfSignatures, type PdfSignaturesReport } from '../../standards/pades/validatePdfSignatures.ts';
 import type { LocalSealSigner } from '../../server/features/signing/LocalSealSigner.ts';
 import { itWithReferee } from '../helpers/referee.ts';
-import { devSigners } from './devSigners.ts';
-import { expectAcceptedByPdfsig, nssDatabaseTrusting, runPdfsig, type PdfsigSignature } from './pdfsig.ts';
+import { devPki } from './devSigners.ts';
+import { expectAcceptedByPdfsig, runPdfsig, type PdfsigSignature } from './pdfsig.ts';
 import { samplePdf } from './samplePdf.ts';
 
 const installed = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
@@ -22,10 +22,7 @@ let anchors: string[];
 let nssDir: string | null;
 
 beforeAll(async () => {
-  const signers = await devSigners();
-  ({ seal, person } = signers);
-  anchors = [signers.dev.rootCertificatePem];
-  nssDir = nssDatabaseTrusting(anchors);
+  ({ seal, person, anchors, nssDir } = await devPki());
 });
 
 const sealOptions: SignPdfOptions = {

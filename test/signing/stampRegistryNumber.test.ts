@@ -9,8 +9,8 @@ import { RegistryStampError, stampRegistryNumber, type RegistryStamp } from '../
 import { validatePdfSignatures } from '../../standards/pades/validatePdfSignatures.ts';
 import { pdftotext } from '../helpers/pdftotext.ts';
 import { itWithReferee } from '../helpers/referee.ts';
-import { devSigners } from './devSigners.ts';
-import { expectAcceptedByPdfsig, nssDatabaseTrusting, runPdfsig } from './pdfsig.ts';
+import { devPki } from './devSigners.ts';
+import { expectAcceptedByPdfsig, runPdfsig } from './pdfsig.ts';
 import { samplePdf } from './samplePdf.ts';
 
 const SIGNING_TIME = new Date();
@@ -24,10 +24,7 @@ let anchors: string[];
 let nssDir: string | null;
 
 beforeAll(async () => {
-  const signers = await devSigners();
-  ({ seal, person } = signers);
-  anchors = [signers.dev.rootCertificatePem];
-  nssDir = nssDatabaseTrusting(anchors);
+  ({ seal, person, anchors, nssDir } = await devPki());
 });
 
 const sealOptions: SignPdfOptions = { reason: 'Sello de la institución', signerName: 'Subsecretaría de Pruebas', signerPost: 'Oficina de Partes', signingTime: SIGNING_TIME };

@@ -8,8 +8,8 @@ import { validatePdfSignatures } from '../../../standards/pades/validatePdfSigna
 import { makePdf } from '../../helpers/pdfs.ts';
 import { itWithReferee } from '../../helpers/referee.ts';
 import { pdftotext } from '../../helpers/pdftotext.ts';
-import { devSigners } from '../../signing/devSigners.ts';
-import { expectAcceptedByPdfsig, nssDatabaseTrusting, runPdfsig } from '../../signing/pdfsig.ts';
+import { devPki } from '../../signing/devSigners.ts';
+import { expectAcceptedByPdfsig, runPdfsig } from '../../signing/pdfsig.ts';
 
 const CODE = 'K7QF-2M9X-PA4T-8WZC-R3D1';
 const URL_ = `https://legajo.ejemplo.gob.cl/verify/${CODE}`;
@@ -36,10 +36,7 @@ let anchors: string[];
 let nssDir: string | null;
 
 beforeAll(async () => {
-  const signers = await devSigners();
-  ({ seal, person } = signers);
-  anchors = [signers.dev.rootCertificatePem];
-  nssDir = nssDatabaseTrusting(anchors);
+  ({ seal, person, anchors, nssDir } = await devPki());
 });
 
 describe('authorizedCopyPdf', () => {
