@@ -20,6 +20,7 @@ import { VERSION } from './version.ts';
 import type { JobQueue } from './queue/JobQueue.ts';
 import { WebhookService, type WebhookSettings } from './features/webhooks/webhookService.ts';
 import { CommunicationService } from './features/communications/communicationService.ts';
+import { SearchService } from './features/search/searchService.ts';
 
 export interface Services {
   audit: AuditService;
@@ -32,6 +33,7 @@ export interface Services {
   copies: AuthorizedCopyService;
   webhooks: WebhookService;
   communications: CommunicationService;
+  search: SearchService;
 }
 
 export interface ServiceAdapters {
@@ -67,5 +69,6 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     copies: new AuthorizedCopyService(knex, store, audit, clock, signing.seal, documentService, caseFiles, publicBaseUrl, signing.maxBytes),
     webhooks: webhookService,
     communications: new CommunicationService(knex, store, audit, clock, signing.seal, documentService, caseFiles, webhookService, `legajo ${VERSION}`, publicBaseUrl),
+    search: new SearchService(knex, audit),
   };
 }

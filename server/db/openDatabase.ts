@@ -1,4 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from '../config.ts';
@@ -32,7 +34,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 
   const release = config.dataDir ? lockDataDirectory(config.dataDir) : () => {};
   try {
-    const pglite = await PGlite.create(config.dataDir ?? 'memory://');
+    // Contrib extensions must be loaded when the instance starts; the search migration then creates them.
+    const pglite = await PGlite.create(config.dataDir ?? 'memory://', { extensions: { unaccent, pg_trgm } });
     const knex = knexFactory({
       client: ClientPgLite as unknown as typeof Knex.Client,
       dialect: 'postgres',

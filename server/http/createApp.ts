@@ -8,6 +8,7 @@ import { documentRoutes } from './routes/documentRoutes.ts';
 import { caseFileRoutes } from './routes/caseFileRoutes.ts';
 import { authorizedCopyRoutes } from './routes/authorizedCopyRoutes.ts';
 import { communicationRoutes } from './routes/communicationRoutes.ts';
+import { searchRoutes } from './routes/searchRoutes.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { buildRouter } from './buildRouter.ts';
 import { docsPage } from './docsPage.ts';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Koa {
     ...documentRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
     ...caseFileRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
     ...communicationRoutes(deps.services),
+    ...searchRoutes(deps.services),
     ...authorizedCopyRoutes(deps.services, { verifyPerMinute: deps.verifyRateLimit, clock: deps.clock ?? systemClock }),
     ...webhookRoutes(deps.services),
   ];

@@ -144,6 +144,8 @@ describe.each(BACKENDS)('remisión entre órganos y copias autorizadas (%s)', (b
     expect(verified.body.documentsHashed).toBe(4);
     const copy = await t.request().get(`/v1/documents/${entries[0].document.id}/versions/1/content`).set(bearer(receiver.token)).buffer(true).parse(binary);
     expect(sha(copy.body)).toBe(docs[0]!.sha256);
+    const found = await t.request().get('/v1/search').query({ q: docs[0]!.identifier }).set(bearer(receiver.token));
+    expect(found.body.items.map((i: { id: string }) => i.id)).toContain(entries[0].document.id);
     expect((await inbox.add(iuie, { kind: 'link', uri: 'https://example.org', description: 'x' })).status).toBe(409);
     expect((await inbox.reopen(iuie)).status).toBe(409);
     const events = await t.db.knex('audit_events').where({ agency_id: receiver.id, action: 'case-file.import' });

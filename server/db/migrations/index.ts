@@ -4,6 +4,7 @@ import * as documents from './20261124180000_documents.ts';
 import * as caseFiles from './20261124190000_case_files.ts';
 import * as webhooks from './20261124200000_webhooks.ts';
 import * as communications from './20261124210000_communications.ts';
+import * as search from './20261124220000_search.ts';
 
 interface Migration {
   name: string;
@@ -20,6 +21,7 @@ const migrations: Migration[] = [
   { name: '20261124190000_case_files', ...caseFiles },
   { name: '20261124200000_webhooks', ...webhooks },
   { name: '20261124210000_communications', ...communications },
+  { name: '20261124220000_search', ...search },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -9,7 +9,8 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/Db.ts';
 import { ConflictError, ValidationError } from '../../errors.ts';
 import type { AuditService } from '../audit/auditService.ts';
-import { documentRepository } from '../documents/documentRepository.ts';
+import { documentRepository, type DocumentRow } from '../documents/documentRepository.ts';
+import { indexDocumentText, metadataText } from '../search/indexDocumentText.ts';
 import { assertObjectPresent, discardIfUnreferenced } from '../objects/objectGuard.ts';
 import type { Actor } from '../principals/Actor.ts';
 import type { CaseFileReceiptIssuer, IndexSeal } from './CaseFileAdapters.ts';
@@ -193,8 +194,9 @@ export class RemissionService {
   private async receiveDocument(trx: Db, actor: Actor, e: DocumentEntry, put: PutResult): Promise<string> {
     const f = e.fields;
     let document = await trx('documents').where({ agency_id: actor.agencyId, identifier: e.documentIdentifier }).first('id', 'current_version');
+    let inserted: DocumentRow | null = null;
     if (!document) {
-      const inserted = await documentRepository.insertDocument(trx, {
+      inserted = await documentRepository.insertDocument(trx, {
         agencyId: actor.agencyId,
         identifier: e.documentIdentifier,
         title: e.title,
@@ -234,6 +236,7 @@ export class RemissionService {
       createdBy: actor.principalId,
     });
     if (e.version > document.current_version) await documentRepository.setCurrentVersion(trx, document.id, e.version);
+    if (inserted) await indexDocumentText(trx, { agencyId: actor.agencyId, documentId: inserted.id, versionId: version.id, source: 'metadata', text: metadataText(inserted) });
     return version.id;
   }
 }

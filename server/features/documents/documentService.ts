@@ -20,6 +20,7 @@ import { RegistryStampError, stampRegistryNumber } from '../../../standards/pade
 import { ForbiddenError, PayloadTooLargeError } from '../../errors.ts';
 import type { Signing } from '../signing/openSigning.ts';
 import { signatureRows } from './signatureRows.ts';
+import { indexDocumentText, metadataText } from '../search/indexDocumentText.ts';
 import { readWhole } from './storeRangeSource.ts';
 import { discardIfUnreferenced } from '../objects/objectGuard.ts';
 
@@ -122,6 +123,7 @@ export class DocumentService {
             createdBy: actor.principalId,
           });
           const { version, receipt } = await this.insertVersion(trx, actor, document, 1, upload, content, 'upload', null);
+          await indexDocumentText(trx, { agencyId: actor.agencyId, documentId: document.id, versionId: version.id, source: 'metadata', text: metadataText(document) });
           await this.record(trx, actor, {
             action: 'document.file',
             targetType: 'document',

@@ -1,0 +1,150 @@
+import type { Db } from '../../db/Db.ts';
+import type { DocumentRow } from '../documents/documentRepository.ts';
+import type { TextSource } from './indexDocumentText.ts';
+
+/** `text`: stemmed, accent-folded full text plus exact identifiers. `approximate`: trigram similarity, for OCR-damaged words. */
+export type SearchMode = 'text' | 'approximate';
+
+export interface SearchFilter {
+  agencyId: string;
+  q: string;
+  mode: SearchMode;
+  seriesCode?: string | undefined;
+  documentType?: number | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  caseFileId?: string | undefined;
+  /** Keyset: the last hit of the previous page. */
+  after?: { score: number; documentId: string } | undefined;
+  limit: number;
+}
+
+export interface SearchHit {
+  document: DocumentRow;
+  score: number;
+  /** Which text matched best: its source and the version it belongs to. */
+  source: TextSource;
+  versionNumber: number;
+  /** Excerpt of the matching text with `<`, `>` and `&` replaced by \x03, \x04, \x05 and the matches between \x01 and \x02. */
+  rawSnippet: string;
+}
+
+// Per mode: what a text must satisfy and how it scores. Both compare float8, so a score read back from a cursor
+// selects exactly the same rows (ts_rank_cd and word_similarity return real).
+const MATCH: Record<SearchMode, { where: string; score: string; headlineQuery: string }> = {
+  text: {
+    where: 't.tsv @@ q.tsq OR t.codes && q.codes',
+    // An exact identifier (RUN, document number) outranks any wording match.
+    score: 'ts_rank_cd(t.tsv, q.tsq)::float8 + CASE WHEN t.codes && q.codes THEN 1 ELSE 0 END',
+    headlineQuery: 'q.tsq',
+  },
+  approximate: {
+    where: 'q.norm <% legajo_search_text(t.text)',
+    score: 'word_similarity(q.norm, legajo_search_text(t.text))::float8',
+    // The query's words are not in the text as such: highlight the words of the text that resemble one of them.
+    headlineQuery: `(SELECT to_tsquery('legajo_es', string_agg(DISTINCT quote_literal(w), ' | '))
+        FROM regexp_split_to_table(t.text, '[[:space:][:punct:]]+') w
+        WHERE w <> '' AND EXISTS (
+          SELECT 1 FROM regexp_split_to_table(q.norm, '[[:space:][:punct:]]+') qw
+          WHERE qw <> '' AND similarity(legajo_search_text(w), qw) >= 0.4))`,
+  },
+};
+
+// User text may hold markup: ts_headline would drop tags, so <, > and & travel as control characters (and any
+// control characters already in the text are removed) until the caller escapes the snippet for HTML.
+const SAFE_TEXT = `translate(t.text, E'<>&\\x01\\x02\\x03\\x04\\x05', E'\\x03\\x04\\x05')`;
+const HEADLINE_OPTIONS = `'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MinWords=8, MaxWords=30, MaxFragments=2, FragmentDelimiter=" ... "'`;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */
+const toHit = (r: any): SearchHit => ({
+  document: {
+    id: r.id,
+    seq: Number(r.seq),
+    agencyId: r.agency_id,
+    identifier: r.identifier,
+    title: r.title,
+    documentType: r.document_type,
+    seriesCode: r.series_code,
+    accessLevel: Number(r.access_level),
+    sensitive: r.sensitive,
+    documentCreatedAt: r.document_created_at,
+    metadata: r.metadata,
+    currentVersion: r.current_version,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  },
+  score: Number(r.hit_score),
+  source: r.hit_source,
+  versionNumber: r.version_number,
+  rawSnippet: r.snippet ?? '',
+});
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export const searchRepository = {
+  async findCaseFileId(db: Db, agencyId: string, iuie: string): Promise<string | null> {
+    const row = await db('case_files').where({ agency_id: agencyId, iuie }).first('id');
+    return row ? (row.id as string) : null;
+  },
+
+  /** Best-matching documents of one agency, best first; each document once, with the snippet of its best text. */
+  async search(db: Db, f: SearchFilter): Promise<SearchHit[]> {
+    const m = MATCH[f.mode];
+    const bindings: Record<string, unknown> = { q: f.q, agencyId: f.agencyId, limit: f.limit };
+    const filters: string[] = [];
+    if (f.seriesCode !== undefined) {
+      filters.push('d.series_code = :seriesCode');
+      bindings.seriesCode = f.seriesCode;
+    }
+    if (f.documentType !== undefined) {
+      filters.push('d.document_type = :documentType');
+      bindings.documentType = f.documentType;
+    }
+    if (f.from) {
+      filters.push('d.document_created_at >= :from');
+      bindings.from = f.from;
+    }
+    if (f.to) {
+      filters.push('d.document_created_at < :to');
+      bindings.to = f.to;
+    }
+    if (f.caseFileId) {
+      // A document belongs to the case file while one of its versions is an entry not removed (desglose).
+      filters.push(`EXISTS (SELECT 1 FROM case_file_entries e JOIN document_versions cv ON cv.id = e.version_id
+        WHERE e.case_file_id = :caseFileId AND e.agency_id = :agencyId AND e.removed_at IS NULL AND cv.document_id = d.id)`);
+      bindings.caseFileId = f.caseFileId;
+    }
+    if (f.after) {
+      filters.push('(h.score < :afterScore OR (h.score = :afterScore AND h.document_id > :afterId))');
+      bindings.afterScore = f.after.score;
+      bindings.afterId = f.after.documentId;
+    }
+    const { rows } = await db.raw(
+      `WITH q AS (
+         SELECT websearch_to_tsquery('legajo_es', :q) AS tsq, legajo_search_codes(:q) AS codes, legajo_search_text(:q) AS norm
+       ),
+       hits AS (
+         SELECT DISTINCT ON (t.document_id) t.document_id, t.version_id, t.source, ${m.score} AS score
+         FROM document_texts t CROSS JOIN q
+         WHERE t.agency_id = :agencyId AND (${m.where})
+         ORDER BY t.document_id, score DESC, t.source, t.version_id
+       ),
+       page AS (
+         SELECT d.*, h.version_id AS hit_version_id, h.source AS hit_source, h.score AS hit_score
+         FROM hits h JOIN documents d ON d.id = h.document_id
+         WHERE d.agency_id = :agencyId ${filters.map((c) => `AND ${c}`).join(' ')}
+         ORDER BY h.score DESC, h.document_id
+         LIMIT :limit
+       )
+       SELECT page.*, v.number AS version_number,
+              coalesce(ts_headline('legajo_es', s.safe, ${m.headlineQuery}, ${HEADLINE_OPTIONS}), left(s.safe, 200)) AS snippet
+       FROM page
+       JOIN document_texts t ON t.version_id = page.hit_version_id AND t.source = page.hit_source
+       JOIN document_versions v ON v.id = page.hit_version_id
+       CROSS JOIN q
+       CROSS JOIN LATERAL (SELECT ${SAFE_TEXT} AS safe) s
+       ORDER BY page.hit_score DESC, page.id`,
+      bindings,
+    );
+    return (rows as unknown[]).map(toHit);
+  },
+};
