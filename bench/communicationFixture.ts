@@ -107,7 +107,7 @@ export async function openCommunicationBench(opts: { recipients: number; polling
       sender,
       recipients,
       hook,
-      startWorkers: () => startedQueue.work({ 'storage.sweep': async () => {}, 'webhook.deliver': deliverWebhookJob(services.webhooks) }),
+      startWorkers: () => startedQueue.work({ 'storage.sweep': async () => {}, 'ocr.batch': async () => {}, 'webhook.deliver': deliverWebhookJob(services.webhooks) }),
       async close() {
         await startedQueue.stop(5_000);
         for (const r of receivers) await r.close();

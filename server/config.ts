@@ -46,6 +46,8 @@ const envSchema = z
     LINK_FETCH_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
     LINK_FETCH_MAX_BYTES: byteSize.default(100 * 1024 ** 2),
     VERIFY_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+    OCR_REVIEW_BELOW: z.coerce.number().min(0).max(100).default(70),
+    OCR_PAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(120_000),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   });
 
@@ -82,6 +84,8 @@ export interface Config {
   linkFetch: { timeoutMs: number; maxBytes: number };
   /** Lookups per minute and client address on the public /verify/{code}. */
   verifyRateLimit: number;
+  /** OCR: pages whose mean word confidence is below reviewBelow (0-100) go to the review queue; each page's time bound. */
+  ocr: { reviewBelow: number; pageTimeoutMs: number };
   /** One webhook delivery try, from connecting to reading the whole answer. */
   webhooks: { timeoutMs: number };
   documents: { maxUploadBytes: number; maxPdfPages: number };
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     linkFetch: { timeoutMs: e.LINK_FETCH_TIMEOUT_MS, maxBytes: e.LINK_FETCH_MAX_BYTES },
     verifyRateLimit: e.VERIFY_RATE_LIMIT,
+    ocr: { reviewBelow: e.OCR_REVIEW_BELOW, pageTimeoutMs: e.OCR_PAGE_TIMEOUT_MS },
     webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     documents: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxPdfPages: e.MAX_PDF_PAGES },
     signing: {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { sweepOrphans } from '../storage/sweepOrphans.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
@@ -17,6 +18,9 @@ import { Queue } from './queue/Queue.ts';
 import { noJobQueue } from './queue/JobQueue.ts';
 import { createServices, type Services } from './services.ts';
 import { deliverWebhookJob } from './features/webhooks/webhookService.ts';
+import { DEFAULT_DIGITIZATION_SETTINGS, ocrBatchJob } from './features/digitizations/digitizationService.ts';
+import { lazyOcrEngine } from './features/digitizations/lazyOcrEngine.ts';
+import { createTesseractEngine } from '../ocr-worker/engine/tesseractEngine.ts';
 import { VERSION } from './version.ts';
 import { objectKey } from '../storage/objectKey.ts';
 
@@ -38,6 +42,8 @@ export interface Runtime {
 export async function openRuntime(config: Config, log: Logger, clock: Clock = systemClock, opts: { queue?: boolean } = {}): Promise<Runtime> {
   const database = await openDatabase(config.database);
   let queue: Queue | null = null;
+  // Only a process with a queue can run OCR jobs; the engine itself starts with the first page.
+  const ocr = opts.queue ? lazyOcrEngine(() => createTesseractEngine({ workers: os.availableParallelism() })) : undefined;
   try {
     const applied = await migrateLatest(database.knex);
     if (applied.length) log.info({ migrations: applied }, 'migraciones aplicadas');
@@ -61,10 +67,13 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         publicBaseUrl: config.publicBaseUrl,
         jobs: queue ?? noJobQueue,
         webhooks: { env: config.env, timeoutMs: config.webhooks.timeoutMs },
+        ...(ocr ? { ocr } : {}),
+        digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, ...config.ocr },
       }),
       queue,
       close: async () => {
         await queue?.stop(0);
+        await ocr?.close();
         await database.close();
       },
     };
@@ -87,6 +96,7 @@ export function jobHandlers(rt: Runtime): JobHandlers {
       log.info({ result }, 'barrido de objetos sin referencia');
     },
     'webhook.deliver': deliverWebhookJob(rt.services.webhooks),
+    'ocr.batch': ocrBatchJob(rt.services.digitizations),
   };
 }
 

@@ -21,6 +21,8 @@ import type { JobQueue } from './queue/JobQueue.ts';
 import { WebhookService, type WebhookSettings } from './features/webhooks/webhookService.ts';
 import { CommunicationService } from './features/communications/communicationService.ts';
 import { SearchService } from './features/search/searchService.ts';
+import type { OcrEngine } from '../ocr-worker/engine/OcrEngine.ts';
+import { DEFAULT_DIGITIZATION_SETTINGS, DigitizationService, type DigitizationSettings } from './features/digitizations/digitizationService.ts';
 
 export interface Services {
   audit: AuditService;
@@ -34,6 +36,7 @@ export interface Services {
   webhooks: WebhookService;
   communications: CommunicationService;
   search: SearchService;
+  digitizations: DigitizationService;
 }
 
 export interface ServiceAdapters {
@@ -46,9 +49,12 @@ export interface ServiceAdapters {
   publicBaseUrl: string;
   jobs: JobQueue;
   webhooks: WebhookSettings;
+  /** The OCR engine, in processes that work the queue; others can take scans but not recognise them. */
+  ocr?: OcrEngine;
+  digitization?: DigitizationSettings;
 }
 
-export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks }: ServiceAdapters): Services {
+export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks, ocr, digitization }: ServiceAdapters): Services {
   const audit = new AuditService(clock);
   const apiKeys = new ApiKeyService(knex, audit, clock);
   const inspector = storeContentInspector(store, { maxPdfPages: documents.maxPdfPages, maxSignedPdfBytes: signing.maxBytes, trustAnchors: signing.trustAnchors });
@@ -57,7 +63,8 @@ export function createServices({ knex, clock, store, signing, documents, links, 
   const caseFileReceipts = sealedCaseFileReceiptIssuer(sealer);
   const caseFiles = new CaseFileService(knex, store, audit, clock, indexSeal, links, caseFileReceipts, publicBaseUrl);
   const webhookService = new WebhookService(knex, audit, clock, jobs, webhooks);
-  const documentService = new DocumentService(knex, store, audit, clock, inspector, sealedReceiptIssuer(sealer), signing);
+  const documentsIn = (db: Knex) => new DocumentService(db, store, audit, clock, inspector, sealedReceiptIssuer(sealer), signing);
+  const documentService = documentsIn(knex);
   return {
     audit,
     apiKeys,
@@ -70,5 +77,6 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     webhooks: webhookService,
     communications: new CommunicationService(knex, store, audit, clock, signing.seal, documentService, caseFiles, webhookService, `legajo ${VERSION}`, publicBaseUrl),
     search: new SearchService(knex, audit),
+    digitizations: new DigitizationService(knex, store, audit, clock, documentsIn, caseFiles, jobs, ocr ?? null, digitization ?? DEFAULT_DIGITIZATION_SETTINGS),
   };
 }

@@ -9,6 +9,7 @@ import { caseFileRoutes } from './routes/caseFileRoutes.ts';
 import { authorizedCopyRoutes } from './routes/authorizedCopyRoutes.ts';
 import { communicationRoutes } from './routes/communicationRoutes.ts';
 import { searchRoutes } from './routes/searchRoutes.ts';
+import { digitizationRoutes } from './routes/digitizationRoutes.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { buildRouter } from './buildRouter.ts';
 import { docsPage } from './docsPage.ts';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps): Koa {
     ...caseFileRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
     ...communicationRoutes(deps.services),
     ...searchRoutes(deps.services),
+    ...digitizationRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
     ...authorizedCopyRoutes(deps.services, { verifyPerMinute: deps.verifyRateLimit, clock: deps.clock ?? systemClock }),
     ...webhookRoutes(deps.services),
   ];

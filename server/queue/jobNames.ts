@@ -1,5 +1,5 @@
 /** Every job the service knows. A name without a handler stops the worker at startup (see Queue.work). */
-export const JOB_NAMES = ['storage.sweep', 'webhook.deliver'] as const;
+export const JOB_NAMES = ['storage.sweep', 'webhook.deliver', 'ocr.batch'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** Retry policy of each job's queue (pg-boss): tries after the first, the first delay in seconds, doubling or not. */
@@ -8,6 +8,8 @@ export const QUEUE_POLICIES: Record<JobName, { retryLimit: number; retryDelay?: 
   // 9 tries; retry n waits 2^(n-1) min plus up to as much again: the 7th try comes 63 min to 2 h 6 min after the
   // first, so a receiver down for an hour still gets the event; the 9th and last 4 h 15 min to 8 h 30 min after.
   'webhook.deliver': { retryLimit: 8, retryDelay: 60, retryBackoff: true },
+  // A retry redoes only the pages left pending, so a crash mid-batch costs little to try again.
+  'ocr.batch': { retryLimit: 3, retryDelay: 30, retryBackoff: true },
 };
 
 /**
@@ -18,4 +20,6 @@ export const QUEUE_POLICIES: Record<JobName, { retryLimit: number; retryDelay?: 
 export const WORKER_POLICIES: Record<JobName, { batchSize: number; workers: number }> = {
   'storage.sweep': { batchSize: 1, workers: 1 },
   'webhook.deliver': { batchSize: 20, workers: 4 },
+  // One batch at a time per process: its pages already fill the OCR engine's pool.
+  'ocr.batch': { batchSize: 1, workers: 1 },
 };

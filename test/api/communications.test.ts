@@ -262,7 +262,7 @@ describe('comunicaciones: entrega a los sistemas de las agencias por webhook', (
     queue = await Queue.start(t.db, log, { pollingIntervalSeconds: 0.5 });
     // Production waits minutes between tries; here every second, five tries in all.
     await t.db.knex('pgboss.queue').where({ name: 'webhook.deliver' }).update({ retry_limit: 4, retry_delay: 1, retry_backoff: false });
-    await queue.work({ 'storage.sweep': async () => {}, 'webhook.deliver': deliverWebhookJob(t.services.webhooks) });
+    await queue.work({ 'storage.sweep': async () => {}, 'ocr.batch': async () => {}, 'webhook.deliver': deliverWebhookJob(t.services.webhooks) });
   });
   afterAll(async () => {
     await queue?.stop(5_000);

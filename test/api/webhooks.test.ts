@@ -118,7 +118,7 @@ describe.each(BACKENDS)('webhooks (%s)', (backend) => {
     queue = await Queue.start(t.db, log, { pollingIntervalSeconds: 0.5 });
     // The production policy waits minutes between tries; here the queue retries every second, TRIES in all.
     await t.db.knex('pgboss.queue').where({ name: 'webhook.deliver' }).update({ retry_limit: TRIES - 1, retry_delay: 1, retry_backoff: false });
-    await queue.work({ 'storage.sweep': async () => {}, 'webhook.deliver': deliverWebhookJob(t.services.webhooks) });
+    await queue.work({ 'storage.sweep': async () => {}, 'ocr.batch': async () => {}, 'webhook.deliver': deliverWebhookJob(t.services.webhooks) });
   });
   afterAll(async () => {
     await queue?.stop(5_000);

@@ -34,7 +34,7 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
 
   it('a job enqueued in a transaction exists only if the transaction commits', async () => {
     const seen: unknown[] = [];
-    await queue.work({ 'storage.sweep': async (data) => void seen.push(data), 'webhook.deliver': async () => {} });
+    await queue.work({ 'storage.sweep': async (data) => void seen.push(data), 'ocr.batch': async () => {}, 'webhook.deliver': async () => {} });
 
     await expect(
       db.knex.transaction(async (trx) => {
@@ -60,7 +60,7 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
   it('a failing handler is retried', async () => {
     let attempts = 0;
     await queue.work({
-      'webhook.deliver': async () => {},
+      'ocr.batch': async () => {}, 'webhook.deliver': async () => {},
       'storage.sweep': async () => {
         attempts++;
         if (attempts === 1) throw new Error('falla transitoria');
@@ -75,7 +75,7 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
     let finished = false;
     let started = false;
     await queue.work({
-      'webhook.deliver': async () => {},
+      'ocr.batch': async () => {}, 'webhook.deliver': async () => {},
       'storage.sweep': async () => {
         started = true;
         await new Promise((r) => setTimeout(r, 1_000));

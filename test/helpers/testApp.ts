@@ -14,6 +14,8 @@ import { openSigning } from '../../server/features/signing/openSigning.ts';
 import { fetchLinkHasher } from '../../server/features/caseFiles/fetchLinkHasher.ts';
 import { noJobQueue, type JobQueue } from '../../server/queue/JobQueue.ts';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
+import type { OcrEngine } from '../../ocr-worker/engine/OcrEngine.ts';
+import type { DigitizationSettings } from '../../server/features/digitizations/digitizationService.ts';
 import { openTestDatabase, type Backend, type TestDatabase } from './testDatabase.ts';
 
 export interface TestApp {
@@ -45,7 +47,7 @@ const TEST_SEAL = { p12Path: path.join(os.tmpdir(), 'legajo-test-pki', 'seal.p12
 
 export async function startTestApp(
   backend: Backend,
-  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number; jobs?: JobQueue } = {},
+  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number; jobs?: JobQueue; ocr?: OcrEngine; digitization?: DigitizationSettings } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(backend);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-objects-'));
@@ -63,6 +65,8 @@ export async function startTestApp(
     publicBaseUrl: 'https://legajo.test',
     jobs: opts.jobs ?? noJobQueue,
     webhooks: { env: 'test', timeoutMs: 10_000 },
+    ...(opts.ocr ? { ocr: opts.ocr } : {}),
+    ...(opts.digitization ? { digitization: opts.digitization } : {}),
   });
   const app = createApp({
     store,

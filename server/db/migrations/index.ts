@@ -5,6 +5,7 @@ import * as caseFiles from './20261124190000_case_files.ts';
 import * as webhooks from './20261124200000_webhooks.ts';
 import * as communications from './20261124210000_communications.ts';
 import * as search from './20261124220000_search.ts';
+import * as digitizations from './20261124230000_digitizations.ts';
 
 interface Migration {
   name: string;
@@ -22,6 +23,7 @@ const migrations: Migration[] = [
   { name: '20261124200000_webhooks', ...webhooks },
   { name: '20261124210000_communications', ...communications },
   { name: '20261124220000_search', ...search },
+  { name: '20261124230000_digitizations', ...digitizations },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
