@@ -68,7 +68,7 @@ export interface DocumentFilter {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */
-const toDocument = (r: any): DocumentRow => ({
+export const toDocument = (r: any): DocumentRow => ({
   id: r.id,
   seq: Number(r.seq),
   agencyId: r.agency_id,

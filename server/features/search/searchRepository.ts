@@ -1,5 +1,5 @@
 import type { Db } from '../../db/Db.ts';
-import type { DocumentRow } from '../documents/documentRepository.ts';
+import { toDocument, type DocumentRow } from '../documents/documentRepository.ts';
 import type { TextSource } from './indexDocumentText.ts';
 
 /** `text`: stemmed, accent-folded full text plus exact identifiers. `approximate`: trigram similarity, for OCR-damaged words. */
@@ -57,22 +57,7 @@ const HEADLINE_OPTIONS = `'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', 
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */
 const toHit = (r: any): SearchHit => ({
-  document: {
-    id: r.id,
-    seq: Number(r.seq),
-    agencyId: r.agency_id,
-    identifier: r.identifier,
-    title: r.title,
-    documentType: r.document_type,
-    seriesCode: r.series_code,
-    accessLevel: Number(r.access_level),
-    sensitive: r.sensitive,
-    documentCreatedAt: r.document_created_at,
-    metadata: r.metadata,
-    currentVersion: r.current_version,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-  },
+  document: toDocument(r),
   score: Number(r.hit_score),
   source: r.hit_source,
   versionNumber: r.version_number,
