@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
 import { deliverWebhookJob } from '../../server/features/webhooks/webhookService.ts';
 import { createLogger } from '../../server/logger.ts';
 import type { JobQueue } from '../../server/queue/JobQueue.ts';
@@ -303,8 +304,10 @@ describe('comunicaciones: entrega a los sistemas de las agencias por webhook', (
       for (const req of r.requests) if (req.status === 200) byId.set(String(req.headers['legajo-event-id']), String(req.headers['legajo-event-type']));
       return [...byId.values()].sort();
     };
-    await vi.waitFor(() => expect(delivered(inbox)).toEqual(['communication.inbox']), { timeout: 60_000, interval: 250 });
-    await vi.waitFor(() => expect(delivered(outbox)).toEqual(['communication.acknowledged', 'communication.received']), { timeout: 60_000, interval: 250 });
+    await eventually(() => delivered(inbox).length === 1, 'la entrega del evento de bandeja de entrada');
+    await eventually(() => delivered(outbox).length === 2, 'la entrega de los eventos de recepción y acuse');
+    expect(delivered(inbox)).toEqual(['communication.inbox']);
+    expect(delivered(outbox)).toEqual(['communication.acknowledged', 'communication.received']);
     expect(inbox.requests.filter((r) => r.status === 503)).toHaveLength(2);
     expect(new Set(inbox.requests.map((r) => r.headers['legajo-event-id'])).size).toBe(1);
     const last = inbox.requests.at(-1)!;

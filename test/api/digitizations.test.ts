@@ -12,6 +12,7 @@ import { pdftotext } from '../helpers/pdftotext.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { multiPageTiff, pngDeclaring, renderTextPage } from '../ocr/renderFixture.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const capture = (overrides: Record<string, unknown> = {}) =>
   JSON.stringify({ device: 'Fujitsu fi-7160', dpi: 100, colorMode: 'gris', operator: 'Ana Rojas', declaredPages: 1, title: 'Solicitud presentada en papel', ...overrides });
@@ -321,11 +322,10 @@ describe('digitalización con la cola y Tesseract reales (pglite)', () => {
     expect(res.status, res.text).toBe(202);
 
     let body: { state: string; searchableVersion: number | null; pages: Array<{ state: string; confidence: number }> } = res.body;
-    const deadline = Date.now() + 120_000;
-    while (body.state !== 'done' && body.state !== 'failed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
+    await eventually(async () => {
       body = (await t.request().get(`/v1/digitizations/${res.body.id}`).set(bearer(a.token))).body;
-    }
+      return body.state === 'done' || body.state === 'failed';
+    }, 'la digitalización terminara');
     expect(body.state).toBe('done');
     expect(body.pages[0]).toMatchObject({ state: 'done' });
     expect(body.pages[0]!.confidence).toBeGreaterThan(70);

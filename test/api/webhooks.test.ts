@@ -12,17 +12,9 @@ import { checkAuthMatrix } from '../helpers/authMatrix.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { startWebhookReceiver, unusedPort, verifyLegajoSignature, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const log = createLogger('silent');
-
-/** Waits for a condition without asserting how long it took. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, limitMs = 60_000) {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`no ocurrió: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

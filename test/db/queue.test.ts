@@ -2,17 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.ts';
 import { MissingJobHandlerError, Queue } from '../../server/queue/Queue.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const log = createLogger('silent');
-
-/** Waits for a condition without asserting how long it took. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, limitMs = 30_000) {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`no ocurrió: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
   let db: TestDatabase;
@@ -67,7 +59,7 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
       },
     });
     const id = await queue.enqueue(db.knex, 'storage.sweep', {});
-    await eventually(async () => (await queue.getJob('storage.sweep', id!))?.state === 'completed', 'el reintento termina', 60_000);
+    await eventually(async () => (await queue.getJob('storage.sweep', id!))?.state === 'completed', 'el reintento termina');
     expect(attempts).toBe(2);
   });
 
