@@ -33,6 +33,9 @@ export const MGDEE = {
   schemaVersion: 'MGDEE8_1',
 } as const;
 
+/** An IUIe as it may appear in a path or a reference: legajo's own or another agency's (received remissions). */
+export const iuieSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/, 'IUIe inválido');
+
 /** MGDEE1_4 has no value list in the guide; these are legajo's, mapped to ENI's E01/E02 on export. */
 export const CASE_FILE_STATES = ['abierto', 'cerrado', 'recibido'] as const;
 export type CaseFileState = (typeof CASE_FILE_STATES)[number];

@@ -21,6 +21,7 @@ import { discardIfUnreferenced } from '../objects/objectGuard.ts';
 import type { Actor } from '../principals/Actor.ts';
 import { indexDocumentText } from '../search/indexDocumentText.ts';
 import { COLOR_MODES, digitizationRepository as repo, type DigitizationRow, type PageRow, type ReviewAction } from './digitizationRepository.ts';
+import { iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 
 export interface DigitizationSettings {
   /** Pages whose mean confidence is under this (0-100) go to the review queue (OCR_REVIEW_BELOW). */
@@ -44,7 +45,7 @@ export const captureInput = z.strictObject({
   colorMode: z.enum(COLOR_MODES),
   operator: text(300).describe('persona que digitalizó'),
   declaredPages: z.number().int().min(1).max(10_000).describe('páginas contadas en el papel'),
-  caseFile: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/).optional().describe('IUIe del expediente al que se incorpora la copia certificada'),
+  caseFile: iuieSchema.optional().describe('IUIe del expediente al que se incorpora la copia certificada'),
   lang: z.enum(['spa', 'eng', 'spa+eng']).default('spa'),
   title: text(500),
   documentType: z.number().int().min(1).max(42).optional(),

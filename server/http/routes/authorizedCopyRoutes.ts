@@ -4,6 +4,7 @@ import type { Services } from '../../services.ts';
 import { contentDisposition } from '../byteRange.ts';
 import { fixedWindowLimiter } from '../fixedWindowLimiter.ts';
 import { defineRoute, idParams, type RouteDef } from '../route.ts';
+import { iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 
 const ISSUERS = ['system', 'clerk', 'records_officer'] as const;
 const issuedOut = z
@@ -35,7 +36,7 @@ export function authorizedCopyRoutes(s: Services, limits: { verifyPerMinute: num
       tag: 'copias autorizadas',
       summary: 'Emite una copia autorizada de un expediente: su último índice sellado en PDF, con código y URL de verificación.',
       auth: { roles: ISSUERS },
-      params: z.strictObject({ iuie: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/, 'IUIe inválido') }),
+      params: z.strictObject({ iuie: iuieSchema }),
       responses: { 201: { description: 'Copia emitida', schema: issuedOut } },
       async handler(ctx, { params }, actor) {
         const copy = await s.copies.issueForCaseFile(actor, params.iuie);

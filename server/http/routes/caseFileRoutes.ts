@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { CASE_FILE_STATES, caseFileMetadataInput } from '../../../standards/chile/caseFileMetadata.ts';
+import { CASE_FILE_STATES, caseFileMetadataInput, iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 import type { ObjectStore } from '../../../storage/ObjectStore.ts';
 import type { Config } from '../../config.ts';
 import { packageReport } from '../../features/caseFiles/remissionService.ts';
@@ -13,9 +13,8 @@ import { readRawUpload } from '../readRawUpload.ts';
 import { defineRoute, pageQuery, type RouteDef } from '../route.ts';
 import { idempotencyKey } from '../idempotencyKey.ts';
 
-const IUIE = /^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/;
-const iuieParams = z.strictObject({ iuie: z.string().regex(IUIE, 'IUIe inválido') });
-const entryParams = z.strictObject({ iuie: z.string().regex(IUIE, 'IUIe inválido'), order: z.coerce.number().int().min(1).max(10_000_000) });
+const iuieParams = z.strictObject({ iuie: iuieSchema });
+const entryParams = z.strictObject({ iuie: iuieSchema, order: z.coerce.number().int().min(1).max(10_000_000) });
 const BUILDERS = ['system', 'clerk', 'records_officer'] as const;
 const PACKAGE_TYPES = ['application/x-tar', 'application/tar'];
 const RECEIVERS = ['system', 'records_officer'] as const;
@@ -28,7 +27,7 @@ const httpUri = z
 export const entryInput = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('document'), documentId: z.uuid(), version: z.number().int().min(1) }),
   z.strictObject({ kind: z.literal('link'), uri: httpUri, description: z.string().trim().min(1).max(1000) }),
-  z.strictObject({ kind: z.literal('case-file'), iuie: z.string().regex(IUIE, 'IUIe inválido') }),
+  z.strictObject({ kind: z.literal('case-file'), iuie: iuieSchema }),
 ]);
 
 const looseObject = z.looseObject({});

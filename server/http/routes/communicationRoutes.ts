@@ -5,6 +5,7 @@ import { contentDisposition } from '../byteRange.ts';
 import { idempotencyKey } from '../idempotencyKey.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
 import { dateRangeQuery, defineRoute, fromBeforeTo, idParams, pageQuery, type RouteDef } from '../route.ts';
+import { iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const versionRef = z.strictObject({ documentId: z.uuid(), version: z.number().int().min(1) });
@@ -27,7 +28,7 @@ const draftInput = z.strictObject({
   reviewers: z.array(z.uuid()).max(20).default([]).describe('visadores, en orden'),
   signers: z.array(z.uuid()).min(1).max(20).describe('firmantes, en orden'),
   procedure: z.strictObject({ code: text(50), task: text(300).optional(), deadline: z.iso.datetime({ offset: true }).optional() }).optional().describe('procedimiento, tarea y plazo (art. 39)'),
-  caseFile: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/).optional().describe('IUIe del expediente al que pertenece'),
+  caseFile: iuieSchema.optional().describe('IUIe del expediente al que pertenece'),
 });
 
 const communicationOut = z.looseObject({ id: z.uuid(), identifier: z.string(), state: z.string(), type: z.enum(COMMUNICATION_TYPES) }).meta({ id: 'Communication' });
