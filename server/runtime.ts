@@ -13,6 +13,7 @@ import type { Logger } from './logger.ts';
 import { openObjectStore } from './openObjectStore.ts';
 import { openSigning } from './features/signing/openSigning.ts';
 import { fetchLinkHasher } from './features/caseFiles/fetchLinkHasher.ts';
+import { dnsResolveHost } from './features/webhooks/webhookDestination.ts';
 import type { JobHandlers } from './queue/Queue.ts';
 import { Queue } from './queue/Queue.ts';
 import { noJobQueue } from './queue/JobQueue.ts';
@@ -63,7 +64,7 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         store,
         signing,
         documents: config.documents,
-        links: fetchLinkHasher(config.linkFetch, log),
+        links: fetchLinkHasher(config.linkFetch, log, { allowLoopback: config.env !== 'production', resolve: dnsResolveHost }),
         publicBaseUrl: config.publicBaseUrl,
         jobs: queue ?? noJobQueue,
         webhooks: { env: config.env, timeoutMs: config.webhooks.timeoutMs },

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchLinkHasher } from '../../server/features/caseFiles/fetchLinkHasher.ts';
+import { createLogger } from '../../server/logger.ts';
 import { checkAuthMatrix, type MatrixRoute } from '../helpers/authMatrix.ts';
 import { caseFileClient, sha, validCaseFileMetadata } from '../helpers/caseFiles.ts';
 import { validMetadata } from '../helpers/documentMetadata.ts';
@@ -30,6 +32,7 @@ describe.each(BACKENDS)('expedientes (%s)', (backend) => {
   let linkServer: http.Server;
   let linkBase: string;
   const LINK_BODY = 'contenido del repositorio externo';
+  let linkRequests = 0;
 
   const rows = async () => ({
     caseFiles: Number((await t.db.knex('case_files').count<{ c: string }>('* as c').first())!.c),
@@ -43,6 +46,7 @@ describe.each(BACKENDS)('expedientes (%s)', (backend) => {
     b = await t.agency('EXP002');
     api = caseFileClient(t, a.token);
     linkServer = http.createServer((req, res) => {
+      linkRequests++;
       if (req.url === '/doc') res.end(LINK_BODY);
       else res.writeHead(404).end();
     });
@@ -123,6 +127,15 @@ describe.each(BACKENDS)('expedientes (%s)', (backend) => {
 
     const entries = await t.request().get(`/v1/case-files/${iuie}/entries`).set(bearer(a.token));
     expect(entries.body.items.map((e: { order: number }) => e.order)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('never fetches a link whose host is a loopback or private address where those are refused (production)', async () => {
+    const refusing = fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 }, createLogger('silent'), { allowLoopback: false, resolve: async () => ['127.0.0.1'] });
+    const before = linkRequests;
+    expect(await refusing.sha256(`${linkBase}/doc`)).toBeNull();
+    expect(await refusing.sha256(`http://repositorio.test:${new URL(linkBase).port}/doc`)).toBeNull();
+    expect(await refusing.sha256('http://10.1.2.3/interno')).toBeNull();
+    expect(linkRequests).toBe(before);
   });
 
   it('keeps a gap-free, unique order and contiguous folios under concurrent additions', async () => {

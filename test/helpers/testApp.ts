@@ -12,6 +12,7 @@ import { createServices, type Services } from '../../server/services.ts';
 import type { Config } from '../../server/config.ts';
 import { openSigning } from '../../server/features/signing/openSigning.ts';
 import { fetchLinkHasher } from '../../server/features/caseFiles/fetchLinkHasher.ts';
+import { dnsResolveHost } from '../../server/features/webhooks/webhookDestination.ts';
 import { noJobQueue, type JobQueue } from '../../server/queue/JobQueue.ts';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import type { OcrEngine } from '../../ocr-worker/engine/OcrEngine.ts';
@@ -61,7 +62,7 @@ export async function startTestApp(
     store,
     signing,
     documents,
-    links: fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 * 1024 }, log),
+    links: fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 * 1024 }, log, { allowLoopback: true, resolve: dnsResolveHost }),
     publicBaseUrl: 'https://legajo.test',
     jobs: opts.jobs ?? noJobQueue,
     webhooks: { env: 'test', timeoutMs: 10_000 },

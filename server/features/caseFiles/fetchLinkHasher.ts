@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { checkDestination, type ResolveHost } from '../webhooks/webhookDestination.ts';
 import type { LinkHasher } from './CaseFileAdapters.ts';
 
 /**
  * Hashes what a persistent link serves, when it answers 200 within the time and size bounds; otherwise the entry
  * is recorded without a hash (the norm asks for the hash "when reachable"). Redirects are not followed, so the
- * hash is always of the URI recorded.
+ * hash is always of the URI recorded. Hosts are checked as webhook destinations are: a link to a private or
+ * reserved address (loopback too, in production) is never fetched.
  */
-export function fetchLinkHasher(limits: { timeoutMs: number; maxBytes: number }, log: Logger): LinkHasher {
+export function fetchLinkHasher(limits: { timeoutMs: number; maxBytes: number }, log: Logger, destinations: { allowLoopback: boolean; resolve: ResolveHost }): LinkHasher {
   return {
     async sha256(uri) {
       if (limits.timeoutMs === 0) return null;
+      const destination = await checkDestination(new URL(uri), destinations);
+      if (!destination.ok) {
+        log.info({ uri, reason: destination.reason }, 'enlace persistente no consultado; se registra sin hash');
+        return null;
+      }
       try {
         const res = await fetch(uri, { redirect: 'manual', signal: AbortSignal.timeout(limits.timeoutMs) });
         if (res.status !== 200 || !res.body) {
