@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { CaseFileIndex, IndexEntry } from '../../../standards/caseFile/CaseFileIndex.ts';
 import { checkIndexStructure, type IndexProblem } from '../../../standards/caseFile/checkIndex.ts';
-import { CaseFileXmlError } from '../../../standards/caseFile/parseCaseFileXml.ts';
+import { CaseFileXmlError, parseCaseFileXml } from '../../../standards/caseFile/parseCaseFileXml.ts';
+import { readWhole } from '../documents/storeRangeSource.ts';
 import { verifyXmlSeal, type XmlSealReport } from '../../../standards/xmldsig/verifyXmlSeal.ts';
 import type { ObjectStore } from '../../../storage/ObjectStore.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/Db.ts';
 import { caseFileRepository, type CaseFileRow } from './caseFileRepository.ts';
-import { buildIndexModel, readSealedIndex } from './indexModel.ts';
+import { buildIndexModel } from './indexModel.ts';
 
 export interface SealedVersionCheck {
   version: number;
@@ -84,20 +85,22 @@ export async function verifyCaseFile(
   const sealedVersions: SealedVersionCheck[] = [];
   let latest: CaseFileIndex | null = null;
   for (const v of await caseFileRepository.indexVersions(deps.db, c.id)) {
-    const actual = await hashStored(deps.store, v.objectKey);
+    // Read once: the same bytes are hashed, parsed and checked for their seal.
+    const xml = (await deps.store.exists(v.objectKey)) ? await readWhole(deps.store, v.objectKey) : null;
+    const actual = xml && createHash('sha256').update(xml).digest('hex');
     const check: SealedVersionCheck = { version: v.number, sha256: v.sha256, storedBytesMatch: actual === v.sha256, seal: { valid: false, signer: null, problems: [] } };
     sealedVersions.push(check);
-    if (actual === null) {
+    if (xml === null) {
       report(null, `falta en el almacén el índice sellado versión ${v.number}`);
       continue;
     }
     if (actual !== v.sha256) report(null, `el índice sellado versión ${v.number} cambió: SHA-256 registrado ${v.sha256}, calculado ${actual}`);
-    const { xml, index } = await readSealedIndex(deps.store, v.objectKey).catch((err: unknown) => {
-      if (err instanceof CaseFileXmlError) return { xml: null, index: null };
-      throw err;
-    });
-    if (!xml || !index) {
-      report(null, `el índice sellado versión ${v.number} no se puede leer`);
+    let index: CaseFileIndex;
+    try {
+      index = parseCaseFileXml(xml.toString('utf8'));
+    } catch (err) {
+      if (!(err instanceof CaseFileXmlError)) throw err;
+      report(null, `el índice sellado versión ${v.number} no se puede leer: ${err.message}`);
       continue;
     }
     const seal = verifyXmlSeal(xml.toString('utf8'), deps.anchors, { at: v.sealedAt, expectReference: 'document' });
