@@ -22,6 +22,7 @@ import { validMetadata } from '../test/helpers/documentMetadata.ts';
 import { makePdf } from '../test/helpers/pdfs.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/helpers/webhookReceiver.ts';
 import { benchServices } from './benchServices.ts';
+import { jobHandlers } from '../test/helpers/jobHandlers.ts';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -107,7 +108,7 @@ export async function openCommunicationBench(opts: { recipients: number; polling
       sender,
       recipients,
       hook,
-      startWorkers: () => startedQueue.work({ 'storage.sweep': async () => {}, 'ocr.batch': async () => {}, 'webhook.deliver': deliverWebhookJob(services.webhooks) }),
+      startWorkers: () => startedQueue.work(jobHandlers({ 'webhook.deliver': deliverWebhookJob(services.webhooks) })),
       async close() {
         await startedQueue.stop(5_000);
         for (const r of receivers) await r.close();

@@ -16,6 +16,7 @@ import { itWithReferee } from '../helpers/referee.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { nssDatabaseTrusting, runPdfsig } from '../signing/pdfsig.ts';
+import { jobHandlers } from '../helpers/jobHandlers.ts';
 
 const DEV_ROOT = path.join(os.tmpdir(), 'legajo-test-pki', 'dev-root-ca.pem');
 
@@ -263,7 +264,7 @@ describe('comunicaciones: entrega a los sistemas de las agencias por webhook', (
     queue = await Queue.start(t.db, log, { pollingIntervalSeconds: 0.5 });
     // Production waits minutes between tries; here every second, five tries in all.
     await t.db.knex('pgboss.queue').where({ name: 'webhook.deliver' }).update({ retry_limit: 4, retry_delay: 1, retry_backoff: false });
-    await queue.work({ 'storage.sweep': async () => {}, 'ocr.batch': async () => {}, 'webhook.deliver': deliverWebhookJob(t.services.webhooks) });
+    await queue.work(jobHandlers({ 'webhook.deliver': deliverWebhookJob(t.services.webhooks) }));
   });
   afterAll(async () => {
     await queue?.stop(5_000);

@@ -13,6 +13,7 @@ import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { multiPageTiff, pngDeclaring, renderTextPage } from '../ocr/renderFixture.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { jobHandlers } from '../helpers/jobHandlers.ts';
 
 const capture = (overrides: Record<string, unknown> = {}) =>
   JSON.stringify({ device: 'Fujitsu fi-7160', dpi: 100, colorMode: 'gris', operator: 'Ana Rojas', declaredPages: 1, title: 'Solicitud presentada en papel', ...overrides });
@@ -307,7 +308,7 @@ describe('digitalización con la cola y Tesseract reales (pglite)', () => {
     const jobs: JobQueue = { enqueue: (db, name, data, opts) => queue.enqueue(db, name, data, opts) };
     t = await startTestApp('pglite', { jobs, ocr: engine, digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, concurrency: 1 } });
     queue = await Queue.start(t.db, log, { pollingIntervalSeconds: 0.5 });
-    await queue.work({ 'storage.sweep': async () => {}, 'webhook.deliver': async () => {}, 'ocr.batch': ocrBatchJob(t.services.digitizations) });
+    await queue.work(jobHandlers({ 'ocr.batch': ocrBatchJob(t.services.digitizations) }));
   }, 120_000);
   afterAll(async () => {
     await queue?.stop(5_000);

@@ -13,6 +13,7 @@ import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { startWebhookReceiver, unusedPort, verifyLegajoSignature, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { jobHandlers } from '../helpers/jobHandlers.ts';
 
 const log = createLogger('silent');
 
@@ -110,7 +111,7 @@ describe.each(BACKENDS)('webhooks (%s)', (backend) => {
     queue = await Queue.start(t.db, log, { pollingIntervalSeconds: 0.5 });
     // The production policy waits minutes between tries; here the queue retries every second, TRIES in all.
     await t.db.knex('pgboss.queue').where({ name: 'webhook.deliver' }).update({ retry_limit: TRIES - 1, retry_delay: 1, retry_backoff: false });
-    await queue.work({ 'storage.sweep': async () => {}, 'ocr.batch': async () => {}, 'webhook.deliver': deliverWebhookJob(t.services.webhooks) });
+    await queue.work(jobHandlers({ 'webhook.deliver': deliverWebhookJob(t.services.webhooks) }));
   });
   afterAll(async () => {
     await queue?.stop(5_000);

@@ -3,6 +3,7 @@ import { createLogger } from '../../server/logger.ts';
 import { MissingJobHandlerError, Queue } from '../../server/queue/Queue.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { jobHandlers } from '../helpers/jobHandlers.ts';
 
 const log = createLogger('silent');
 
@@ -26,7 +27,7 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
 
   it('a job enqueued in a transaction exists only if the transaction commits', async () => {
     const seen: unknown[] = [];
-    await queue.work({ 'storage.sweep': async (data) => void seen.push(data), 'ocr.batch': async () => {}, 'webhook.deliver': async () => {} });
+    await queue.work(jobHandlers({ 'storage.sweep': async (data) => void seen.push(data) }));
 
     await expect(
       db.knex.transaction(async (trx) => {
@@ -51,13 +52,12 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
 
   it('a failing handler is retried', async () => {
     let attempts = 0;
-    await queue.work({
-      'ocr.batch': async () => {}, 'webhook.deliver': async () => {},
+    await queue.work(jobHandlers({
       'storage.sweep': async () => {
         attempts++;
         if (attempts === 1) throw new Error('falla transitoria');
       },
-    });
+    }));
     const id = await queue.enqueue(db.knex, 'storage.sweep', {});
     await eventually(async () => (await queue.getJob('storage.sweep', id!))?.state === 'completed', 'el reintento termina');
     expect(attempts).toBe(2);
@@ -66,14 +66,13 @@ describe.each(BACKENDS)('cola de trabajos (%s)', (backend) => {
   it('stopping lets a running job finish first', async () => {
     let finished = false;
     let started = false;
-    await queue.work({
-      'ocr.batch': async () => {}, 'webhook.deliver': async () => {},
+    await queue.work(jobHandlers({
       'storage.sweep': async () => {
         started = true;
         await new Promise((r) => setTimeout(r, 1_000));
         finished = true;
       },
-    });
+    }));
     await queue.enqueue(db.knex, 'storage.sweep', {});
     await eventually(() => started, 'el trabajo empieza');
     await queue.stop(10_000);

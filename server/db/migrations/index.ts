@@ -6,6 +6,10 @@ import * as webhooks from './20261124200000_webhooks.ts';
 import * as communications from './20261124210000_communications.ts';
 import * as search from './20261124220000_search.ts';
 import * as digitizations from './20261124230000_digitizations.ts';
+import * as archive from './20261125000000_archive.ts';
+import * as transfers from './20261125010000_transfers.ts';
+import * as fixity from './20261125020000_fixity.ts';
+import * as renditions from './20261125030000_renditions.ts';
 
 interface Migration {
   name: string;
@@ -24,6 +28,10 @@ const migrations: Migration[] = [
   { name: '20261124210000_communications', ...communications },
   { name: '20261124220000_search', ...search },
   { name: '20261124230000_digitizations', ...digitizations },
+  { name: '20261125000000_archive', ...archive },
+  { name: '20261125010000_transfers', ...transfers },
+  { name: '20261125020000_fixity', ...fixity },
+  { name: '20261125030000_renditions', ...renditions },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
