@@ -52,6 +52,13 @@ export class ConflictError extends DomainError {
   readonly title = 'Conflicto con el estado actual';
 }
 
+/** The record existed and was destroyed under its retention schedule: only its tombstone remains. */
+export class GoneError extends DomainError {
+  readonly status = 410;
+  readonly slug = 'gone';
+  readonly title = 'Contenido eliminado';
+}
+
 export class PayloadTooLargeError extends DomainError {
   readonly status = 413;
   readonly slug = 'payload-too-large';

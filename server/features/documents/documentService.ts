@@ -23,6 +23,7 @@ import { signatureRows } from './signatureRows.ts';
 import { indexDocumentText, metadataText } from '../search/indexDocumentText.ts';
 import { readWhole } from './storeRangeSource.ts';
 import { discardIfUnreferenced } from '../objects/objectGuard.ts';
+import { assertContentKept } from '../archive/assertContentKept.ts';
 
 export interface Upload {
   put: PutResult;
@@ -258,6 +259,7 @@ export class DocumentService {
   /** Streams a version's bytes (or a range); the read is recorded before any byte leaves. */
   async content(actor: Actor, id: string, number: number, range?: ByteRange): Promise<{ version: VersionRow; body: Readable }> {
     const { document, version } = await this.requireVersion(this.knex, actor, id, number);
+    await assertContentKept(this.knex, version.id);
     await this.recordRead(this.knex, actor, [document], 'document.content.read', { version: number, range: range ?? null });
     return { version, body: await this.store.get(version.objectKey, range) };
   }
@@ -305,6 +307,7 @@ export class DocumentService {
       throw new ValidationError(`Solo se firman o visan PDF; la versión ${version.number} es ${version.mediaType}.`, [{ field: 'version', message: 'no es PDF' }]);
     }
     if (version.size > this.signing.maxBytes) throw new PayloadTooLargeError(`La versión supera ${this.signing.maxBytes} bytes, el máximo para firmar.`);
+    await assertContentKept(this.knex, version.id);
     return readWhole(this.store, version.objectKey);
   }
 
