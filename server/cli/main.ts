@@ -7,11 +7,15 @@ import { createLogger, type Logger } from '../logger.ts';
 import { openRuntime, runService, type Runtime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 import { ensureDemoAgency } from './ensureDemoAgency.ts';
+import { registerArchiveCommands } from './archiveCommands.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { NotFoundError } from '../errors.ts';
 import { readPackage } from '../features/caseFiles/remissionPackage.ts';
 import { openSigning } from '../features/signing/openSigning.ts';
+import { progressReporter } from '../features/fixity/fixityProgress.ts';
+import { PackageValidationService } from '../features/packages/packageValidationService.ts';
+import { reportText } from '../features/packages/reportText.ts';
 
 /** Errors a user can fix get one clear line on stderr and exit code 2; anything else is a bug and is logged. */
 async function withRuntime(fn: (rt: Runtime) => Promise<void>, quiet = true, queue = false): Promise<void> {
@@ -234,6 +238,74 @@ caseFile
     process.stdout.write(`${report.valid ? 'ok' : 'ERROR'}  ${report.filesChecked} archivos verificados, ${report.problems.length} problema(s)\n`);
     if (!report.valid) process.exitCode = 1;
   });
+
+const fixity = program.command('fixity').description('Fijeza: los objetos almacenados siguen siendo los bytes que se guardaron.');
+fixity
+  .command('check')
+  .description(
+    'Recalcula el SHA-256 de cada objeto referenciado y lo compara con su clave (continúa una verificación interrumpida); avance en stderr; código 1 si algún objeto está alterado o falta.',
+  )
+  .action(() =>
+    withRuntime(async (rt) => {
+      const abort = new AbortController();
+      const stop = () => abort.abort(new Error('detenida con una señal'));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const startedAt = Date.now();
+      try {
+        const run = await rt.services.fixity.start('cli');
+        if (run.resumedFrom) process.stderr.write(`Continúa la verificación ${run.resumedFrom}, después de ${run.startAfter ?? 'el primer objeto'}.\n`);
+        const progress = progressReporter(process.stderr);
+        let done;
+        try {
+          // The summary below names each damaged object; the JSON log lines would only repeat it on stdout.
+          done = await rt.services.fixity.execute(run.id, { log: rt.log.child({}, { level: 'silent' }), signal: abort.signal, onProgress: (p) => progress.update(p) });
+        } catch (err) {
+          if (!abort.signal.aborted) throw err;
+          const now = await rt.services.fixity.get(run.id);
+          process.stdout.write(`Verificación ${run.id} interrumpida tras ${now.objectsChecked} objetos; \`legajo fixity check\` la continúa desde ${now.cursor ?? 'el principio'}.\n`);
+          process.exitCode = 130;
+          return;
+        } finally {
+          progress.done();
+        }
+        if (!done) throw new InvalidArgumentError('otro proceso tomó esta verificación; consulte su avance en GET /v1/fixity/runs');
+        for (const c of await rt.services.fixity.damageOf(run.id)) {
+          process.stdout.write(c.outcome === 'missing' ? `FALTA     ${c.objectKey}\n` : `ALTERADO  ${c.objectKey}: se esperaba ${c.expectedSha256}, se leyó ${c.actualSha256}\n`);
+        }
+        const mb = new Intl.NumberFormat('es-CL', { maximumFractionDigits: 1 }).format(done.bytesChecked / 1e6);
+        process.stdout.write(`Verificación de fijeza ${done.id}: ${done.objectsChecked} objetos (${mb} MB) verificados en ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
+        if (done.mismatches + done.missing === 0) {
+          process.stdout.write('Todos los objetos coinciden con su hash.\n');
+        } else {
+          process.stdout.write(
+            `${done.mismatches} objeto(s) alterado(s) y ${done.missing} ausente(s). Restáurelos desde el respaldo; la lista queda en GET /v1/fixity/alerts y en la auditoría de cada agencia afectada.\n`,
+          );
+          process.exitCode = 1;
+        }
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await rt.close();
+      }
+    }),
+  );
+
+const pkg = program.command('package').description('Paquetes de archivo (E-ARK, BagIt).');
+pkg
+  .command('validate')
+  .description('Valida un paquete (carpeta, tar o zip), propio o ajeno: seguridad, BagIt 1.0, METS/PREMIS contra los XSD, reglas E-ARK y checksums; código 1 si es inválido.')
+  .argument('<paquete>', 'carpeta, .tar o .zip')
+  .option('--no-estricto', 'informa como advertencias las desviaciones de CSIP 2.0.x y los daños de finales de línea (corpus de referencia)')
+  .option('--json', 'imprime el informe en JSON')
+  .action(async (source: string, opts: { estricto: boolean; json?: boolean }) => {
+    const config = loadConfig();
+    const report = await new PackageValidationService(config.archive).validate(source, { strict: opts.estricto });
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : reportText(source, report));
+    if (!report.valid) process.exitCode = 1;
+  });
+
+registerArchiveCommands(program, withRuntime, requireAgency);
 
 program.parseAsync(process.argv).catch((err) => {
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
