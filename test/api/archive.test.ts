@@ -258,6 +258,37 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect((await as(proposer.token).get(`/v1/dispositions/${plan.body.id}/certificate`)).status).toBe(404);
   });
 
+  it('una eliminación que falla tras su último intento queda fallida con la causa y se reanuda sin repetir nada', async () => {
+    expect((await series(proposer.token, '06')).status).toBe(201);
+    expect((await rule(proposer.token, { series: '06', periodYears: 0, disposition: 'destroy' })).status).toBe(201);
+    const doomed = await closedCaseFile('06', 1);
+    const plan = await as(proposer.token).post('/v1/dispositions', { dueBy: inYears(0.5) });
+    expect((await as(approver.token).post(`/v1/dispositions/${plan.body.id}/approve`)).status).toBe(202);
+    expect((await as(approver.token).post(`/v1/dispositions/${plan.body.id}/resume`)).status).toBe(409);
+    const realDelete = t.store.delete.bind(t.store);
+    t.store.delete = async () => {
+      throw new Error('almacén de objetos fuera de servicio');
+    };
+    try {
+      await expect(runJob(plan.body.id, 5)).rejects.toThrow('fuera de servicio');
+    } finally {
+      t.store.delete = realDelete;
+    }
+    const failed = await as(proposer.token).get(`/v1/dispositions/${plan.body.id}`);
+    expect(failed.body).toMatchObject({ state: 'failed', error: 'almacén de objetos fuera de servicio' });
+    const listed = await as(proposer.token).get('/v1/dispositions?limit=5');
+    expect(listed.body.items[0]).toMatchObject({ id: plan.body.id, state: 'failed' });
+
+    const resumed = await as(approver.token).post(`/v1/dispositions/${plan.body.id}/resume`);
+    expect(resumed.status).toBe(202);
+    expect(enqueued.filter((j) => j.data.dispositionId === plan.body.id)).toHaveLength(2);
+    await runJob(plan.body.id);
+    expect((await as(proposer.token).get(`/v1/dispositions/${plan.body.id}`)).body).toMatchObject({ state: 'completed', error: null });
+    expect((await content(proposer.token, doomed.documents[0]!)).status).toBe(410);
+    expect(await storeHas(await objectKeyOf(doomed.documents[0]!))).toBe(false);
+    expect(await t.db.knex('audit_events').where({ action: 'disposition.destroy', target_id: plan.body.id }).pluck('id')).toHaveLength(1);
+  });
+
   it('solo los archiveros administran el archivo; otra agencia no ve nada', async () => {
     const plan = await as(proposer.token).post('/v1/dispositions', {});
     await checkAuthMatrix({ app: t, victim: a, other: b, secrets: [plan.body.id] }, [

@@ -190,6 +190,23 @@ export class DispositionService {
     });
   }
 
+  /** The newest runs first, without their items. */
+  async list(actor: Actor, limit: number): Promise<DispositionRow[]> {
+    return (await this.knex('dispositions').where({ agency_id: actor.agencyId }).orderBy('created_at', 'desc').limit(limit)).map(toDisposition);
+  }
+
+  /** A run that failed after its last try goes back to the queue and continues where it stopped. */
+  async resume(actor: Actor, id: string) {
+    return this.knex.transaction(async (trx) => {
+      const d = await this.require(trx, actor, id, true);
+      if (d.state !== 'failed') throw new ConflictError(`La eliminación está ${d.state}; solo una fallida se reanuda.`);
+      await trx('dispositions').where({ id }).update({ state: 'approved', error: null, finished_at: null });
+      await this.jobs.enqueue(trx, 'disposition.run', { dispositionId: id }, { singletonKey: id });
+      await this.record(trx, actor, 'disposition.resume', id, { error: d.error });
+      return this.summary(trx, actor, id);
+    });
+  }
+
   async cancel(actor: Actor, id: string) {
     return this.knex.transaction(async (trx) => {
       const d = await this.require(trx, actor, id, true);

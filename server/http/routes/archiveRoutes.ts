@@ -232,6 +232,18 @@ export function archiveRoutes(s: Services, store: ObjectStore): RouteDef[] {
     }),
     defineRoute({
       method: 'get',
+      path: '/v1/dispositions',
+      tag: 'archivo',
+      summary: 'Las últimas eliminaciones de la agencia, la más reciente primero.',
+      auth: { roles: [] },
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+      responses: { 200: { description: 'Las eliminaciones', schema: z.object({ items: z.array(dispositionOut.omit({ totals: true })) }) } },
+      async handler(ctx, { query }, actor) {
+        ctx.body = { items: (await s.dispositions.list(actor, query.limit)).map(({ createdBy: _c, approvedBy: _a, certificateSha256: _s, ...d }) => d) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
       path: '/v1/dispositions/:id',
       tag: 'archivo',
       summary: 'Estado y avance de una eliminación.',
@@ -269,6 +281,19 @@ export function archiveRoutes(s: Services, store: ObjectStore): RouteDef[] {
       async handler(ctx, { params }, actor) {
         ctx.status = 202;
         ctx.body = dispositionView(await s.dispositions.approve(actor, params.id));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/dispositions/:id/resume',
+      tag: 'archivo',
+      summary: 'Reanuda una eliminación que falló tras su último intento: sigue donde quedó, sin repetir nada.',
+      auth: { roles: ARCHIVISTS },
+      params: idParams,
+      responses: { 202: { description: 'Reanudada', schema: dispositionOut } },
+      async handler(ctx, { params }, actor) {
+        ctx.status = 202;
+        ctx.body = dispositionView(await s.dispositions.resume(actor, params.id));
       },
     }),
     defineRoute({
