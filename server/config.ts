@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** Byte sizes accept a plain number or a number with kb/mb/gb (binary multiples). */
@@ -49,6 +51,11 @@ const envSchema = z
     OCR_REVIEW_BELOW: z.coerce.number().min(0).max(100).default(70),
     OCR_PAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(120_000),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    ARCHIVE_XSD_DIR: z.string().min(1).optional(),
+    ARCHIVE_SCHEMATRON_DIR: z.string().min(1).optional(),
+    // 06:00 UTC is 02:00 or 03:00 in Chile: the quietest hours for the store.
+    FIXITY_CRON: z.string().min(9).default('0 6 * * *'),
+    FIXITY_MAX_BYTES_PER_SECOND: byteSize.default(0),
   });
 
 /** Checked on the raw environment so these are reported together with any other invalid variable. */
@@ -88,6 +95,13 @@ export interface Config {
   ocr: { reviewBelow: number; pageTimeoutMs: number };
   /** One webhook delivery try, from connecting to reading the whole answer. */
   webhooks: { timeoutMs: number };
+  /** Fixity: when the nightly re-hash runs (cron, UTC) and its read rate in bytes per second (0 = no limit). */
+  fixity: { cron: string; maxBytesPerSecond: number };
+  /**
+   * The public schemas (METS, PREMIS, E-ARK XSDs) and E-ARK Schematron rules the package validator uses; they live
+   * outside the project. null when neither configured nor found: validation then reports that it could not run them.
+   */
+  archive: { xsdDir: string | null; schematronDir: string | null };
   documents: { maxUploadBytes: number; maxPdfPages: number };
   signing: {
     maxBytes: number;
@@ -97,6 +111,17 @@ export interface Config {
     trustAnchorFiles: string[];
     firmaGob: { url: string; apiTokenKey: string; secret: string; entity: string } | null;
   };
+}
+
+/** Public data beside the checkout (../shared, as in the project workspace), else the workspace's own; null if neither exists. */
+function sharedDataDir(relative: string): string | null {
+  const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  return [path.resolve(checkout, '../shared', relative), path.join('/work/shared', relative)].find((dir) => existsSync(dir)) ?? null;
+}
+
+/** Where the archive schemas and rules are found when ARCHIVE_XSD_DIR / ARCHIVE_SCHEMATRON_DIR are not set. */
+export function defaultArchiveDirs(): Config['archive'] {
+  return { xsdDir: sharedDataDir('xsd'), schematronDir: sharedDataDir('schematron/eark-csip-2.1.0') };
 }
 
 export class ConfigError extends Error {
@@ -144,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     verifyRateLimit: e.VERIFY_RATE_LIMIT,
     ocr: { reviewBelow: e.OCR_REVIEW_BELOW, pageTimeoutMs: e.OCR_PAGE_TIMEOUT_MS },
     webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    fixity: { cron: e.FIXITY_CRON, maxBytesPerSecond: e.FIXITY_MAX_BYTES_PER_SECOND },
+    archive: {
+      xsdDir: e.ARCHIVE_XSD_DIR ? path.resolve(e.ARCHIVE_XSD_DIR) : defaultArchiveDirs().xsdDir,
+      schematronDir: e.ARCHIVE_SCHEMATRON_DIR ? path.resolve(e.ARCHIVE_SCHEMATRON_DIR) : defaultArchiveDirs().schematronDir,
+    },
     documents: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxPdfPages: e.MAX_PDF_PAGES },
     signing: {
       maxBytes: e.SIGNING_MAX_BYTES,

@@ -20,10 +20,14 @@ import { noJobQueue } from './queue/JobQueue.ts';
 import { createServices, type Services } from './services.ts';
 import { deliverWebhookJob } from './features/webhooks/webhookService.ts';
 import { DEFAULT_DIGITIZATION_SETTINGS, ocrBatchJob } from './features/digitizations/digitizationService.ts';
+import { textExtractJob } from './features/search/textExtractionService.ts';
 import { lazyOcrEngine } from './features/digitizations/lazyOcrEngine.ts';
 import { createTesseractEngine } from '../ocr-worker/engine/tesseractEngine.ts';
 import { VERSION } from './version.ts';
 import { objectKey } from '../storage/objectKey.ts';
+import { DEFAULT_FIXITY_SETTINGS, fixityCheckJob } from './features/fixity/fixityService.ts';
+import { dispositionRunJob } from './features/archive/dispositionService.ts';
+import { transferBuildJob } from './features/transfers/transferService.ts';
 
 const PROBE_KEY = objectKey('0'.repeat(64));
 
@@ -70,6 +74,7 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         webhooks: { env: config.env, timeoutMs: config.webhooks.timeoutMs },
         ...(ocr ? { ocr } : {}),
         digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, ...config.ocr },
+        fixity: { ...DEFAULT_FIXITY_SETTINGS, maxBytesPerSecond: config.fixity.maxBytesPerSecond },
       }),
       queue,
       close: async () => {
@@ -98,6 +103,10 @@ export function jobHandlers(rt: Runtime): JobHandlers {
     },
     'webhook.deliver': deliverWebhookJob(rt.services.webhooks),
     'ocr.batch': ocrBatchJob(rt.services.digitizations),
+    'text.extract': textExtractJob(rt.services.textExtraction),
+    'fixity.check': fixityCheckJob(rt.services.fixity),
+    'disposition.run': dispositionRunJob(rt.services.dispositions),
+    'transfer.build': transferBuildJob(rt.services.transfers),
   };
 }
 
@@ -119,6 +128,7 @@ export async function runService(rt: Runtime, roles: { api: boolean; worker: boo
     if (roles.worker) {
       await queue.work(jobHandlers(rt));
       await queue.schedule('storage.sweep', config.sweep.cron);
+      await queue.schedule('fixity.check', config.fixity.cron);
     }
     if (roles.api) {
       const app = createApp({

@@ -17,12 +17,20 @@ import { storeContentInspector } from './features/documents/storeContentInspecto
 import { PrincipalService } from './features/principals/principalService.ts';
 import type { Signing } from './features/signing/openSigning.ts';
 import { VERSION } from './version.ts';
-import type { JobQueue } from './queue/JobQueue.ts';
+import { noJobQueue, type JobQueue } from './queue/JobQueue.ts';
 import { WebhookService, type WebhookSettings } from './features/webhooks/webhookService.ts';
 import { CommunicationService } from './features/communications/communicationService.ts';
 import { SearchService } from './features/search/searchService.ts';
+import { TextExtractionService } from './features/search/textExtractionService.ts';
 import type { OcrEngine } from '../ocr-worker/engine/OcrEngine.ts';
 import { DEFAULT_DIGITIZATION_SETTINGS, DigitizationService, type DigitizationSettings } from './features/digitizations/digitizationService.ts';
+import { PackageValidationService } from './features/packages/packageValidationService.ts';
+import { defaultArchiveDirs } from './config.ts';
+import { DEFAULT_FIXITY_SETTINGS, FixityService, type FixitySettings } from './features/fixity/fixityService.ts';
+import { RetentionService } from './features/archive/retentionService.ts';
+import { LegalHoldService } from './features/archive/legalHoldService.ts';
+import { DispositionService } from './features/archive/dispositionService.ts';
+import { TransferService, transferSettings } from './features/transfers/transferService.ts';
 
 export interface Services {
   audit: AuditService;
@@ -36,7 +44,14 @@ export interface Services {
   webhooks: WebhookService;
   communications: CommunicationService;
   search: SearchService;
+  textExtraction: TextExtractionService;
   digitizations: DigitizationService;
+  packages: PackageValidationService;
+  fixity: FixityService;
+  retention: RetentionService;
+  legalHolds: LegalHoldService;
+  dispositions: DispositionService;
+  transfers: TransferService;
 }
 
 export interface ServiceAdapters {
@@ -52,9 +67,12 @@ export interface ServiceAdapters {
   /** The OCR engine, in processes that work the queue; others can take scans but not recognise them. */
   ocr?: OcrEngine;
   digitization?: DigitizationSettings;
+  /** Schema and rule folders for package validation (config.archive); without them the found defaults are used. */
+  archive?: Config['archive'];
+  fixity?: FixitySettings;
 }
 
-export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks, ocr, digitization }: ServiceAdapters): Services {
+export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks, ocr, digitization, fixity, archive }: ServiceAdapters): Services {
   const audit = new AuditService(clock);
   const apiKeys = new ApiKeyService(knex, audit, clock);
   const inspector = storeContentInspector(store, { maxPdfPages: documents.maxPdfPages, maxSignedPdfBytes: signing.maxBytes, trustAnchors: signing.trustAnchors });
@@ -63,8 +81,12 @@ export function createServices({ knex, clock, store, signing, documents, links, 
   const caseFileReceipts = sealedCaseFileReceiptIssuer(sealer);
   const caseFiles = new CaseFileService(knex, store, audit, clock, indexSeal, links, caseFileReceipts, publicBaseUrl);
   const webhookService = new WebhookService(knex, audit, clock, jobs, webhooks);
-  const documentsIn = (db: Knex) => new DocumentService(db, store, audit, clock, inspector, sealedReceiptIssuer(sealer), signing);
+  // Without a queue (one-shot commands, most tests) documents are filed without extracting their text.
+  const textJobs = jobs === noJobQueue ? null : jobs;
+  const documentsIn = (db: Knex) => new DocumentService(db, store, audit, clock, inspector, sealedReceiptIssuer(sealer), signing, textJobs);
   const documentService = documentsIn(knex);
+  const copiesIn = (db: Knex) => new AuthorizedCopyService(db, store, audit, clock, signing.seal, documentsIn(db), caseFiles, publicBaseUrl, signing.maxBytes);
+  const retention = new RetentionService(knex, audit);
   return {
     audit,
     apiKeys,
@@ -73,10 +95,18 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     documents: documentService,
     caseFiles,
     remissions: new RemissionService(knex, store, audit, clock, indexSeal, caseFiles, caseFileReceipts),
-    copies: new AuthorizedCopyService(knex, store, audit, clock, signing.seal, documentService, caseFiles, publicBaseUrl, signing.maxBytes),
+    copies: copiesIn(knex),
     webhooks: webhookService,
     communications: new CommunicationService(knex, store, audit, clock, signing.seal, documentService, caseFiles, webhookService, `legajo ${VERSION}`, publicBaseUrl),
     search: new SearchService(knex, audit),
-    digitizations: new DigitizationService(knex, store, audit, clock, documentsIn, caseFiles, jobs, ocr ?? null, digitization ?? DEFAULT_DIGITIZATION_SETTINGS),
+    textExtraction: new TextExtractionService(knex, store),
+    // An uploaded zip may inflate to at most 20 times the largest upload before it counts as a bomb.
+    packages: new PackageValidationService(archive ?? defaultArchiveDirs(), { maxTotalBytes: documents.maxUploadBytes * 20 }),
+    digitizations: new DigitizationService(knex, store, audit, clock, documentsIn, caseFiles, jobs, ocr ?? null, digitization ?? DEFAULT_DIGITIZATION_SETTINGS, copiesIn),
+    fixity: new FixityService(knex, store, audit, clock, jobs, fixity ?? DEFAULT_FIXITY_SETTINGS),
+    retention,
+    legalHolds: new LegalHoldService(knex, audit, retention),
+    transfers: new TransferService(knex, store, audit, clock, jobs, transferSettings(archive ?? defaultArchiveDirs())),
+    dispositions: new DispositionService(knex, store, audit, clock, signing.seal, retention, jobs, () => null),
   };
 }

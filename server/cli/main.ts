@@ -8,7 +8,9 @@ import { openRuntime, runService, type Runtime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 import { ensureDemoAgency } from './ensureDemoAgency.ts';
 import { registerArchiveCommands } from './archiveCommands.ts';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { TransferBuildError } from '../features/transfers/transferService.ts';
 import { stat } from 'node:fs/promises';
 import { NotFoundError } from '../errors.ts';
 import { readPackage } from '../features/caseFiles/remissionPackage.ts';
@@ -306,6 +308,66 @@ pkg
   });
 
 registerArchiveCommands(program, withRuntime, requireAgency);
+
+const transfer = program.command('transfer').description('Transferencias al Archivo Nacional (paquetes E-ARK SIP 2.2 en BagIt).');
+transfer
+  .command('create')
+  .description('Registra una transferencia de expedientes cerrados, construye su paquete aquí mismo mostrando el avance y lo escribe en --out.')
+  .requiredOption('--agency <code>', 'código de la agencia dueña de los expedientes')
+  .requiredOption('--out <file>', 'dónde escribir el paquete (.tar)')
+  .option('--principal <id>', 'principal que pide la transferencia (por omisión, el primer administrador de la agencia)')
+  .argument('<iuie...>', 'IUIe de los expedientes cerrados')
+  .action((iuies: string[], opts: { agency: string; out: string; principal?: string }) =>
+    withRuntime(
+      async (rt) => {
+        try {
+          const a = await requireAgency(rt, opts.agency);
+          const knex = rt.database.knex;
+          const principal = opts.principal ?? (await knex('principals').where({ agency_id: a.id }).whereRaw(`'admin' = ANY(roles)`).orderBy('created_at').first('id'))?.id;
+          if (!principal) throw new InvalidArgumentError(`la agencia ${opts.agency} no tiene administrador; indique --principal`);
+          const actor = { principalId: principal, agencyId: a.id, agencyCode: a.code, roles: ['archivist' as const], requestId: 'cli' };
+          const created = await knex
+            .transaction((trx) => rt.services.transfers.createTransfer(trx, actor, { caseFiles: iuies }))
+            .catch((err: unknown) => {
+              const e = err as { status?: number; message: string; errors?: Array<{ message: string }> };
+              if (e.status) throw new InvalidArgumentError([e.message, ...(e.errors ?? []).map((x) => `  ${x.message}`)].join('\n'));
+              throw err;
+            });
+          process.stderr.write(`Transferencia ${created.id} (urn:uuid:${created.id})\n`);
+          // Built here; the queued job finds it done. The bar follows the progress the build records.
+          let building = true;
+          const bar = (async () => {
+            while (building) {
+              const t = await rt.services.transfers.get(actor, created.id);
+              const p = t.transfer;
+              const ratio = p.bytesTotal ? p.bytesDone / p.bytesTotal : 0;
+              process.stderr.write(`\r[${'#'.repeat(Math.round(ratio * 30)).padEnd(30, '.')}] ${Math.floor(ratio * 100)}% ${p.filesDone}/${p.filesTotal} archivos, ${(p.bytesDone / 1048576).toFixed(1)}/${(p.bytesTotal / 1048576).toFixed(1)} MB`);
+              await new Promise((r) => setTimeout(r, 500));
+            }
+          })();
+          try {
+            await rt.services.transfers.runBuild(created.id);
+          } catch (err) {
+            if (err instanceof TransferBuildError) await rt.services.transfers.fail(created.id, err.message);
+            else throw err;
+          } finally {
+            building = false;
+            await bar;
+          }
+          const done = (await rt.services.transfers.get(actor, created.id)).transfer;
+          if (done.state !== 'ready') throw new InvalidArgumentError(`\nla transferencia ${created.id} quedó ${done.state}: ${done.error ?? 'sin detalle'}`);
+          const t = await rt.services.transfers.packageOf(actor, created.id);
+          await pipeline(await rt.services.transfers.download(actor, t), createWriteStream(opts.out));
+          process.stderr.write('\n');
+          process.stdout.write(`Paquete ${opts.out}: ${t.packageSize} bytes, SHA-256 ${t.packageSha256}. Confírmelo con POST /v1/transfers/${created.id}/confirm cuando el Archivo Nacional lo acepte.\n`);
+        } finally {
+          await rt.close();
+        }
+      },
+      true,
+      true,
+    ),
+  );
 
 program.parseAsync(process.argv).catch((err) => {
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -22,6 +22,10 @@ import { adminRoutes } from './routes/adminRoutes.ts';
 import { auditRoutes } from './routes/auditRoutes.ts';
 import { systemRoutes, type ReadinessChecks } from './routes/systemRoutes.ts';
 import { webhookRoutes } from './routes/webhookRoutes.ts';
+import { fixityRoutes } from './routes/fixityRoutes.ts';
+import { packageRoutes } from './routes/packageRoutes.ts';
+import { archiveRoutes } from './routes/archiveRoutes.ts';
+import { transferRoutes } from './routes/transferRoutes.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -46,7 +50,7 @@ export function createApp(deps: AppDeps): Koa {
 
   let openapi: Record<string, unknown> | undefined;
   const routes: RouteDef[] = [
-    ...systemRoutes(deps.readiness, () => (openapi ??= buildOpenApi(routes, { version: deps.version }))),
+    ...systemRoutes(deps.readiness, () => (openapi ??= buildOpenApi(routes, { version: deps.version })), [() => deps.services.fixity.metrics()]),
     ...adminRoutes(deps.services),
     ...auditRoutes(deps.services, deps.knex),
     ...documentRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
@@ -56,6 +60,10 @@ export function createApp(deps: AppDeps): Koa {
     ...digitizationRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
     ...authorizedCopyRoutes(deps.services, { verifyPerMinute: deps.verifyRateLimit, clock: deps.clock ?? systemClock }),
     ...webhookRoutes(deps.services),
+    ...fixityRoutes(deps.services),
+    ...packageRoutes(deps.services, deps.documentLimits),
+    ...archiveRoutes(deps.services, deps.store),
+    ...transferRoutes(deps.services),
   ];
   const router = buildRouter(routes, { apiKeys: deps.services.apiKeys, jsonBodyLimit: deps.jsonBodyLimit });
 

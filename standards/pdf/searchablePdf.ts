@@ -1,5 +1,7 @@
 import {
   beginText,
+  concatTransformationMatrix,
+  drawObject,
   endText,
   PDFDocument,
   popGraphicsState,
@@ -15,6 +17,7 @@ import {
   type PDFImage,
   type PDFOperator,
   type PDFPage,
+  type PDFRef,
 } from 'pdf-lib';
 import { winAnsiText } from '../chile/pdfText.ts';
 
@@ -84,12 +87,14 @@ export async function searchablePdf(pages: ScannedPage[], meta: SearchablePdfMet
   const font = await doc.embedFont(StandardFonts.Helvetica);
 
   for (const [i, scan] of pages.entries()) {
-    const image = await embedImage(doc, scan, i + 1);
     const scale = 72 / scan.dpi;
     const width = scan.widthPx * scale;
     const height = scan.heightPx * scale;
+    const grey = scan.imageType === 'png' ? greyPngStream(doc, scan, i + 1) : null;
+    const image = grey ? null : await embedImage(doc, scan, i + 1);
     const page = doc.addPage([width, height]);
-    page.drawImage(image, { x: 0, y: 0, width, height });
+    if (image) page.drawImage(image, { x: 0, y: 0, width, height });
+    else page.pushOperators(pushGraphicsState(), concatTransformationMatrix(width, 0, 0, height, 0, 0), drawObject(page.node.newXObject('Scan', grey!)), popGraphicsState());
     const operators = textLayer(page, font, scan, scale);
     if (operators.length > 0) page.pushOperators(...operators);
   }
@@ -116,6 +121,48 @@ function validatePage(scan: ScannedPage, index: number): void {
       throw fail(`el recuadro de la palabra ${w + 1} (${b.x0}, ${b.y0}, ${b.x1}, ${b.y1}) no es un rectángulo dentro de la imagen de ${scan.widthPx}×${scan.heightPx} px`);
     }
   });
+}
+
+/**
+ * An 8-bit greyscale, non-interlaced PNG (what the scan reader produces) goes in as it is: its IDAT data is a zlib
+ * stream with PNG row filters, which is FlateDecode with predictor 15. Nothing is decoded, so a batch of hundreds of
+ * pages holds only compressed images; pdf-lib's embedPng would keep every page's decoded bitmap until saving.
+ * Other PNGs return null and take the embedPng path.
+ */
+function greyPngStream(doc: PDFDocument, scan: ScannedPage, n: number): PDFRef | null {
+  const png = scan.image;
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  // IHDR: width, height, bit depth, colour type, compression, filter, interlace.
+  if (png.length < 33 || view.getUint32(16) === 0) return null;
+  const [depth, colourType, , , interlace] = png.subarray(24, 29);
+  if (depth !== 8 || colourType !== 0 || interlace !== 0) return null;
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width !== scan.widthPx || height !== scan.heightPx) {
+    throw new SearchablePdfError(`Página ${n}: la imagen mide ${width}×${height} px, no los ${scan.widthPx}×${scan.heightPx} px declarados.`);
+  }
+  const idat: Uint8Array[] = [];
+  for (let at = 8; at + 8 <= png.length; ) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
+    if (at + 12 + length > png.length) throw new SearchablePdfError(`Página ${n}: la imagen PNG está dañada y no se puede leer.`);
+    if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  if (idat.length === 0) throw new SearchablePdfError(`Página ${n}: la imagen PNG está dañada y no se puede leer.`);
+  const data = idat.length === 1 ? idat[0]! : Buffer.concat(idat);
+  const stream = doc.context.stream(data, {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: width,
+    Height: height,
+    ColorSpace: 'DeviceGray',
+    BitsPerComponent: 8,
+    Filter: 'FlateDecode',
+    DecodeParms: { Predictor: 15, Colors: 1, BitsPerComponent: 8, Columns: width },
+  });
+  return doc.context.register(stream);
 }
 
 async function embedImage(doc: PDFDocument, scan: ScannedPage, n: number): Promise<PDFImage> {

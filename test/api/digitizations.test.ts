@@ -1,3 +1,5 @@
+import { PDFDocument } from 'pdf-lib';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrError, type OcrEngine, type OcrResult } from '../../ocr-worker/engine/OcrEngine.ts';
 import { createTesseractEngine } from '../../ocr-worker/engine/tesseractEngine.ts';
@@ -12,6 +14,7 @@ import { pdftotext } from '../helpers/pdftotext.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { multiPageTiff, pngDeclaring, renderTextPage } from '../ocr/renderFixture.ts';
+import { greySamples, scanPdf, upPredicted } from '../ocr/scanPdf.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { jobHandlers } from '../helpers/jobHandlers.ts';
 
@@ -61,7 +64,8 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
 
   beforeAll(async () => {
     const engine = scriptedOcr(script);
-    t = await startTestApp(backend, { jobs, ocr: engine });
+    // One page at a time, so the scripted results reach the pages in order.
+    t = await startTestApp(backend, { jobs, ocr: engine, digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, concurrency: 1 } });
     a = await t.agency('DIG001');
     b = await t.agency('DIG002');
     page = await renderTextPage(['Solicitud de certificado'], { dpi: 100 });
@@ -89,6 +93,8 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
       ['dpi absurdo', page, capture({ dpi: 5000 }), 422, /error/],
       ['sin captura', page, null, 422, /capture/],
       ['idioma desconocido', page, capture({ lang: 'fra' }), 422, /error/],
+      ['PDF nacido digital', scanPdf([{ image: null, size: [612, 792] }]), capture(), 422, /^No es una digitalización: el PDF no contiene imágenes; regístrelo como documento/],
+      ['PDF con CCITT', scanPdf([{ image: { dict: '/Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /CCITTFaxDecode', data: new Uint8Array(8) }, size: [612, 792] }]), capture(), 422, /codificada en CCITT G3\/G4 \(fax\)/],
     ];
     for (const [label, file, cap, status, detail] of cases) {
       const res = await submit(a.token, file, cap);
@@ -197,6 +203,21 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
     const event = await t.db.knex('audit_events').where({ action: 'digitization.certify', target_id: res.body.id }).first();
     expect(event.data.reason).toMatch(/Copia digitalizada fiel.*2 página\(s\).*Fujitsu fi-7160 a 100 dpi \(gris\) por Ana Rojas/);
     expect((await t.request().post(`/v1/digitizations/${res.body.id}/certify`).set(bearer(clerk.token))).status).toBe(409);
+
+    // The certified version's authorized-copy code, shown once, verifies; the digitization never shows it again.
+    const copy = certified.body.authorizedCopy;
+    expect(copy.code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    expect(event.data.authorizedCopy).toBe(copy.id);
+    const verified = await t.request().get(`/verify/${copy.code}`).set('Accept', 'application/json');
+    expect(verified.status, verified.text).toBe(200);
+    expect(JSON.stringify((await get(a.token, res.body.id)).body)).not.toContain(copy.code);
+
+    // Renditions: the searchable PDF derives from the scan, the certified copy from the searchable PDF, each with the capture.
+    const renditions = (await get(a.token, res.body.id)).body.renditions;
+    expect(renditions).toMatchObject([
+      { kind: 'searchable-pdf', sourceVersion: 1, derivedVersion: 2, details: { pages: 2, lang: 'spa', capture: { device: 'Fujitsu fi-7160', dpi: 100, colorMode: 'gris', operator: 'Ana Rojas', declaredPages: 2 } } },
+      { kind: 'certified-copy', sourceVersion: 2, derivedVersion: 3, details: { pages: 2, capture: { device: 'Fujitsu fi-7160' } } },
+    ]);
   });
 
   it('una página que falla queda registrada sin detener el lote; certificar se rechaza si las páginas declaradas no coinciden', async () => {
@@ -214,7 +235,29 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
     await t.request().post(`/v1/digitizations/${res.body.id}/pages/1/review`).set(bearer(clerk.token)).send({ action: 'accept' });
     const refused = await t.request().post(`/v1/digitizations/${res.body.id}/certify`).set(bearer(clerk.token));
     expect(refused.status).toBe(409);
-    expect(refused.body.detail).toMatch(/se declararon 3 páginas en papel y se digitalizaron 2/);
+    expect(refused.body.detail).toMatch(/se declararon 3 páginas en papel y se digitalizaron 2.*confirme el número de páginas/);
+
+    // The clerk can only confirm the scanned count (the paper count was wrong); otherwise rescan.
+    const confirm = (body: Record<string, unknown>) => t.request().post(`/v1/digitizations/${res.body.id}/page-count`).set(bearer(clerk.token)).send(body);
+    const wrong = await confirm({ confirmedPages: 3, reason: 'Recontadas las fojas' });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.detail).toMatch(/Se digitalizaron 2 páginas; solo puede confirmarse ese número.*vuelva a digitalizar/);
+    expect((await confirm({ confirmedPages: 2 })).status).toBe(422);
+    const confirmed = await confirm({ confirmedPages: 2, reason: 'La carátula se contó dos veces' });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    expect(confirmed.body).toMatchObject({ declaredPages: 3, scannedPages: 2, confirmedPages: 2 });
+    expect((await confirm({ confirmedPages: 2, reason: 'La carátula se contó dos veces' })).status).toBe(200);
+    const audited = await t.db.knex('audit_events').where({ action: 'digitization.page-count.confirm', target_id: res.body.id });
+    expect(audited).toHaveLength(1);
+    expect(audited[0].data).toMatchObject({ declaredPages: 3, scannedPages: 2, confirmedPages: 2, reason: 'La carátula se contó dos veces' });
+    const certified = await t.request().post(`/v1/digitizations/${res.body.id}/certify`).set(bearer(clerk.token));
+    expect(certified.status, certified.text).toBe(200);
+    expect((await confirm({ confirmedPages: 2, reason: 'otra vez' })).status).toBe(409);
+
+    const matching = await submit(a.token, page, capture());
+    const none = await t.request().post(`/v1/digitizations/${matching.body.id}/page-count`).set(bearer(clerk.token)).send({ confirmedPages: 1, reason: 'Sin diferencia' });
+    expect(none.status).toBe(409);
+    expect(none.body.detail).toMatch(/No hay discrepancia/);
   });
 
   it('una nueva digitalización pedida en revisión bloquea la certificación; el OCR aún en cola también', async () => {
@@ -225,9 +268,62 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
     expect(early.body.detail).toMatch(/el OCR no ha terminado \(estado queued\)/);
     script.push(10);
     await t.services.digitizations.runBatch(res.body.id);
+    const scanPage = (n: number, file: Buffer, key?: string) => {
+      const req = t.request().post(`/v1/digitizations/${res.body.id}/pages/${n}/scan`).set(bearer(officer.token));
+      if (key) req.set('Idempotency-Key', key);
+      return req.attach('file', file, 'pagina.png');
+    };
+    const rescan = await renderTextPage(['Solicitud de certificado, digitalizada de nuevo'], { dpi: 100 });
+    const early2 = await scanPage(1, rescan);
+    expect(early2.status).toBe(409);
+    expect(early2.body.detail).toMatch(/no tiene una nueva digitalización solicitada \(estado review\)/);
     await t.request().post(`/v1/digitizations/${res.body.id}/pages/1/review`).set(bearer(officer.token)).send({ action: 'rescan' });
     const refused = await t.request().post(`/v1/digitizations/${res.body.id}/certify`).set(bearer(officer.token));
     expect(refused.body.detail).toMatch(/página 1 con nueva digitalización solicitada/);
+
+    // The replacement: one page only, stored as a version of its own, the page back to pending with a new OCR job.
+    const versionsBefore = await count('document_versions');
+    const two = await scanPage(1, await multiPageTiff([rescan, rescan]));
+    expect(two.status).toBe(422);
+    expect(two.body.detail).toMatch(/una sola página; el archivo tiene 2/);
+    expect((await scanPage(2, rescan)).status).toBe(404);
+    expect(await count('document_versions')).toBe(versionsBefore);
+    const jobsBefore = enqueued.length;
+    const replaced = await scanPage(1, rescan, 'rescan-key-0001');
+    expect(replaced.status, replaced.text).toBe(202);
+    expect(replaced.body).toMatchObject({ number: 1, state: 'pending', confidence: null, reviewAction: null });
+    expect(enqueued.slice(jobsBefore)).toEqual([{ name: 'ocr.batch', data: { digitizationId: res.body.id } }]);
+    expect((await scanPage(1, rescan, 'rescan-key-0001')).headers['idempotent-replayed']).toBe('true');
+    const same = await scanPage(1, rescan);
+    expect(same.status).toBe(200);
+    expect(enqueued.length).toBe(jobsBefore + 1);
+    const processing = await get(officer.token, res.body.id);
+    expect(processing.body).toMatchObject({ state: 'processing', searchableVersion: 2 });
+    const history = await t.db.knex('ocr_page_rescans').where({ digitization_id: res.body.id });
+    expect(history).toMatchObject([{ number: 1, previous_version: 1, new_version: 3 }]);
+    expect(history[0].previous_text).toMatch(/^Texto reconocido/);
+
+    script.push(96);
+    await t.services.digitizations.runBatch(res.body.id);
+    await t.services.digitizations.runBatch(res.body.id);
+    const redone = await get(officer.token, res.body.id);
+    expect(redone.body).toMatchObject({ state: 'done', searchableVersion: 4, pages: [{ number: 1, state: 'done', confidence: 96 }] });
+    const versions = await t.request().get(`/v1/documents/${res.body.documentId}/versions`).set(bearer(officer.token));
+    expect(versions.body.items.map((v: { mediaType: string }) => v.mediaType)).toEqual(['image/png', 'application/pdf', 'image/png', 'application/pdf']);
+    expect(redone.body.renditions).toMatchObject([
+      { kind: 'searchable-pdf', sourceVersion: 1, derivedVersion: 2 },
+      { kind: 'searchable-pdf', sourceVersion: 1, derivedVersion: 4, details: { rescannedPages: [{ page: 1, version: 3 }] } },
+    ]);
+    // The new searchable PDF shows the new image: its page is as tall as the rescan.
+    const pdf = await t.request().get(`/v1/documents/${res.body.documentId}/versions/4/content`).set(bearer(officer.token)).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    const [{ height }] = [(await sharp(rescan).metadata())];
+    expect((await PDFDocument.load(pdf.body as Buffer)).getPage(0).getHeight()).toBeCloseTo((height! * 72) / 100, 1);
+    expect((await t.request().post(`/v1/digitizations/${res.body.id}/certify`).set(bearer(officer.token))).status).toBe(200);
+    expect((await scanPage(1, page)).status).toBe(409);
   });
 
   it('un lote interrumpido se reanuda en las páginas pendientes y archiva sus salidas una sola vez', async () => {
@@ -263,6 +359,32 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
     expect(failed.body.error).toBeTruthy();
   });
 
+  it('acepta un PDF de imágenes de escáner: cuenta sus páginas, deduce su resolución y produce el PDF con texto', async () => {
+    const grey = await greySamples(page);
+    const image = { dict: `/Width ${grey.width} /Height ${grey.height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /DecodeParms <</Predictor 12 /Colors 1 /BitsPerComponent 8 /Columns ${grey.width}>>`, data: upPredicted(grey.data, grey.width) };
+    // 100 dpi: the page is as many points as pixels × 72 / 100.
+    const size: [number, number] = [(grey.width * 72) / 100, (grey.height * 72) / 100];
+    const pdf = scanPdf([{ image, size }, { image, size }]);
+    const res = await submit(a.token, pdf, capture({ declaredPages: 2, dpi: 300 }));
+    expect(res.status, res.text).toBe(202);
+    expect(res.body.pages).toBe(2);
+    const doc = await t.request().get(`/v1/documents/${res.body.documentId}`).set(bearer(a.token));
+    expect(doc.body.metadata).toMatchObject({ MGDDE2_3: 'application/pdf', MGDDE1_7: `${grey.width}x${grey.height}` });
+    await t.services.digitizations.runBatch(res.body.id);
+    const done = await get(a.token, res.body.id);
+    expect(done.body).toMatchObject({ state: 'done', searchableVersion: 2 });
+    const searchable = await t.request().get(`/v1/documents/${res.body.documentId}/versions/2/content`).set(bearer(a.token)).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    const text = pdftotext(searchable.body as Buffer);
+    expect(text).toMatch(/Texto reconocido\d+[\s\S]*\f[\s\S]*Texto reconocido\d+/);
+    // The page keeps the size the scanner gave it: the image's own resolution (100 dpi), not the declared 300.
+    const sizes = (await PDFDocument.load(searchable.body as Buffer)).getPages().map((p) => [p.getWidth(), p.getHeight()]);
+    expect(sizes).toEqual([size, size]);
+  });
+
   it('matriz de autorización de las rutas de digitalización', async () => {
     const res = await submit(a.token, page, capture());
     const id = res.body.id as string;
@@ -272,6 +394,8 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
       { method: 'get', path: '/v1/review-queue', roles: ['clerk', 'records_officer'], scope: 'collection' },
       { method: 'post', path: `/v1/digitizations/${id}/pages/1/review`, body: { action: 'accept' }, roles: ['clerk', 'records_officer'], scope: 'resource' },
       { method: 'post', path: `/v1/digitizations/${id}/certify`, roles: ['clerk', 'records_officer'], scope: 'resource' },
+      { method: 'post', path: `/v1/digitizations/${id}/page-count`, body: { confirmedPages: 1, reason: 'conteo' }, roles: ['clerk', 'records_officer'], scope: 'resource' },
+      { method: 'post', path: `/v1/digitizations/${id}/pages/1/scan`, roles: ['system', 'clerk', 'records_officer'], scope: 'resource' },
     ]);
   });
 });

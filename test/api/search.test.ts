@@ -117,6 +117,22 @@ describe.each(BACKENDS)('búsqueda (%s)', (backend) => {
     expect(ids((await search(a.token, { q: '12.345.678-K' })).body)).not.toContain(docs.resolucion!.id);
   });
 
+  it('finds a records-office number as shown, compacted or without its zero padding', async () => {
+    const res = await t.request().post(`/v1/documents/${docs.memo!.id}/versions/1/number`).set(bearer(a.token));
+    expect(res.status, res.text).toBe(200);
+    const shown: string = res.body.registryNumber;
+    const [type, year, n] = shown.split('-');
+    for (const q of [shown, shown.replaceAll('-', ''), `${type}-${year}-${Number(n)}`, `${type}/${year}/${Number(n)}`]) {
+      const found = await search(a.token, { q });
+      expect(found.body.mode, q).toBe('text');
+      expect(ids(found.body), q).toEqual([docs.memo!.id]);
+      expect(found.body.items[0].matchedIn, q).toEqual({ source: 'registry', version: 1 });
+    }
+    // Another number of the same sequence is another document; another agency never finds it.
+    expect(ids((await search(a.token, { q: `${type}-${year}-${Number(n) + 1}` })).body)).toEqual([]);
+    expect(ids((await search(b.token, { q: shown })).body)).toEqual([]);
+  });
+
   it('filters by series, type, creation date and case file', async () => {
     const q = 'antecedentes';
     expect(ids((await search(a.token, { q })).body).sort()).toEqual([docs.resolucion!.id, docs.memo!.id, docs.oficio!.id].sort());

@@ -20,8 +20,8 @@ const OCR_TIMEOUT = 120_000;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function resolutionPage() {
-  const [page] = await loadScanPages(await renderTextPage(RESOLUTION_LINES), limits);
-  return { png: page!.png, dpi: page!.dpi ?? 300 };
+  const page = await (await loadScanPages(await renderTextPage(RESOLUTION_LINES), limits)).load(0);
+  return { png: page.png, dpi: page.dpi ?? 300 };
 }
 
 describe('createTesseractEngine', () => {
@@ -47,9 +47,9 @@ describe('createTesseractEngine', () => {
   });
 
   it('lee la página 11 de Pardo Bazán (1894) con un CER cercano al de Tesseract nativo', { timeout: OCR_TIMEOUT }, async () => {
-    const [page] = await loadScanPages(await readFile(sharedPath('ocr-samples', 'images', 'pardobazan1894_p011.jpg')), limits);
+    const page = await (await loadScanPages(await readFile(sharedPath('ocr-samples', 'images', 'pardobazan1894_p011.jpg')), limits)).load(0);
     const reference = await readFile(sharedPath('ocr-samples', 'gt', 'pardobazan1894_p011.gt.txt'), 'utf8');
-    const result = await engine.recognize({ png: page!.png, dpi: page!.dpi ?? 300 }, { lang: 'spa', timeoutMs: 90_000 });
+    const result = await engine.recognize({ png: page.png, dpi: page.dpi ?? 300 }, { lang: 'spa', timeoutMs: 90_000 });
     const cer = characterErrorRate(reference, result.text);
     console.info(`CER de pardobazan1894_p011 (spa): ${(100 * cer).toFixed(2)} % (Tesseract nativo 5.3: 1,53 %)`);
     // Measured 2.12 % with tesseract.js 7 and best_int data; native Tesseract scores 1.53 %.

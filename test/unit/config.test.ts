@@ -39,4 +39,18 @@ describe('config', () => {
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('pglite');
   });
+
+  it('runs the fixity check nightly without a rate limit unless told otherwise', () => {
+    expect(loadConfig({}).fixity).toEqual({ cron: '0 6 * * *', maxBytesPerSecond: 0 });
+    expect(loadConfig({ FIXITY_CRON: '30 2 * * 0', FIXITY_MAX_BYTES_PER_SECOND: '50mb' }).fixity).toEqual({ cron: '30 2 * * 0', maxBytesPerSecond: 50 * 1024 * 1024 });
+    expect(() => loadConfig({ FIXITY_MAX_BYTES_PER_SECOND: 'rápido' })).toThrow(/FIXITY_MAX_BYTES_PER_SECOND/);
+  });
+
+  it('finds the archive schemas and rules beside the checkout, or takes them from ARCHIVE_XSD_DIR and ARCHIVE_SCHEMATRON_DIR', () => {
+    const found = loadConfig({}).archive;
+    // The workspace always has ../shared (or /work/shared); a checkout without it gets null, which validation reports.
+    expect(found.xsdDir).toMatch(/shared\/xsd$/);
+    expect(found.schematronDir).toMatch(/shared\/schematron\/eark-csip-2\.1\.0$/);
+    expect(loadConfig({ ARCHIVE_XSD_DIR: 'esquemas', ARCHIVE_SCHEMATRON_DIR: '/opt/reglas' }).archive).toEqual({ xsdDir: path.resolve('esquemas'), schematronDir: '/opt/reglas' });
+  });
 });

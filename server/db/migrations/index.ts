@@ -10,6 +10,7 @@ import * as archive from './20261125000000_archive.ts';
 import * as transfers from './20261125010000_transfers.ts';
 import * as fixity from './20261125020000_fixity.ts';
 import * as renditions from './20261125030000_renditions.ts';
+import * as searchCodes from './20261125040000_search_codes.ts';
 
 interface Migration {
   name: string;
@@ -32,6 +33,7 @@ const migrations: Migration[] = [
   { name: '20261125010000_transfers', ...transfers },
   { name: '20261125020000_fixity', ...fixity },
   { name: '20261125030000_renditions', ...renditions },
+  { name: '20261125040000_search_codes', ...searchCodes },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

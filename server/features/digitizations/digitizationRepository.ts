@@ -31,6 +31,8 @@ export interface DigitizationRow {
   finishedAt: Date | null;
   certifiedBy: string | null;
   certifiedAt: Date | null;
+  /** The page count a clerk confirmed, when the declared one was wrong. */
+  confirmedPages: number | null;
 }
 
 export interface PageRow {
@@ -48,6 +50,8 @@ export interface PageRow {
   correctedText: string | null;
   reviewedBy: string | null;
   reviewedAt: Date | null;
+  /** The version holding this page's image when it was rescanned; null: page `number` of the original scan. */
+  sourceVersion: number | null;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */
@@ -73,6 +77,7 @@ const toDigitization = (r: any): DigitizationRow => ({
   finishedAt: r.finished_at,
   certifiedBy: r.certified_by,
   certifiedAt: r.certified_at,
+  confirmedPages: r.confirmed_pages,
 });
 
 const toPage = (r: any): PageRow => ({
@@ -90,13 +95,14 @@ const toPage = (r: any): PageRow => ({
   correctedText: r.corrected_text,
   reviewedBy: r.reviewed_by,
   reviewedAt: r.reviewed_at,
+  sourceVersion: r.source_version,
 });
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 export const digitizationRepository = {
   async insert(
     db: Db,
-    d: Omit<DigitizationRow, 'id' | 'searchableVersion' | 'certifiedVersion' | 'state' | 'error' | 'createdAt' | 'finishedAt' | 'certifiedBy' | 'certifiedAt'>,
+    d: Omit<DigitizationRow, 'id' | 'searchableVersion' | 'certifiedVersion' | 'state' | 'error' | 'createdAt' | 'finishedAt' | 'certifiedBy' | 'certifiedAt' | 'confirmedPages'>,
     pages: Array<{ width: number; height: number }>,
   ): Promise<DigitizationRow> {
     const [row] = await db('digitizations')

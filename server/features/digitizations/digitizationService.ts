@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { OcrEngine } from '../../../ocr-worker/engine/OcrEngine.ts';
 import { OcrError } from '../../../ocr-worker/engine/OcrEngine.ts';
-import { loadScanPages, ScanRejectedError, type ScanPage } from '../../../ocr-worker/engine/loadScanPages.ts';
+import { loadScanPages, ScanRejectedError, type ScanPage, type ScanPages } from '../../../ocr-worker/engine/loadScanPages.ts';
 import { INCORPORATION, MGDDE } from '../../../standards/chile/documentMetadata.ts';
-import { searchablePdf, SearchablePdfError } from '../../../standards/pdf/searchablePdf.ts';
+import { searchablePdf, SearchablePdfError, type ScannedPage } from '../../../standards/pdf/searchablePdf.ts';
 import type { ObjectStore } from '../../../storage/ObjectStore.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/Db.ts';
@@ -13,13 +13,15 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import type { JobQueue } from '../../queue/JobQueue.ts';
 import type { JobHandler } from '../../queue/Queue.ts';
 import type { AuditService } from '../audit/auditService.ts';
+import type { AuthorizedCopyService, IssuedCopy } from '../authorizedCopies/authorizedCopyService.ts';
 import type { CaseFileService } from '../caseFiles/caseFileService.ts';
 import { parseMetadata, type DocumentService, type Filed, type Upload } from '../documents/documentService.ts';
-import { readWhole } from '../documents/storeRangeSource.ts';
+import { storeRangeSource } from '../documents/storeRangeSource.ts';
 import { fingerprintOf, idempotent } from '../idempotency/idempotency.ts';
 import { discardIfUnreferenced } from '../objects/objectGuard.ts';
 import type { Actor } from '../principals/Actor.ts';
 import { indexDocumentText } from '../search/indexDocumentText.ts';
+import { renditionRepository as renditions, type RenditionRow } from './renditionRepository.ts';
 import { COLOR_MODES, digitizationRepository as repo, type DigitizationRow, type PageRow, type ReviewAction } from './digitizationRepository.ts';
 import { iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 
@@ -87,10 +89,13 @@ export class DigitizationService {
     private readonly jobs: JobQueue,
     private readonly ocr: OcrEngine | null,
     private readonly settings: DigitizationSettings,
+    /** The authorized-copy service bound to a transaction, so certification issues its code in the same one. */
+    private readonly copiesIn: (db: Knex) => AuthorizedCopyService,
   ) {}
 
-  private async scanPages(bytes: Buffer): Promise<ScanPage[]> {
-    return loadScanPages(bytes, { maxPixels: this.settings.maxPixels, maxPages: this.settings.maxPages });
+  /** The stored scan opened lazily: headers now, each page's pixels when it is loaded. */
+  private async openScan(key: string, size: number): Promise<ScanPages> {
+    return loadScanPages(storeRangeSource(this.store, key, size), { maxPixels: this.settings.maxPixels, maxPages: this.settings.maxPages });
   }
 
   /**
@@ -98,9 +103,9 @@ export class DigitizationService {
    * digitization), and the digitization, its pages and its OCR job are written in one transaction.
    */
   async intake(actor: Actor, upload: Upload, capture: CaptureInput, idempotencyKey?: string) {
-    let pages: ScanPage[];
+    let pages: ScanPages['pages'];
     try {
-      pages = await this.scanPages(await readWhole(this.store, upload.put.key));
+      ({ pages } = await this.openScan(upload.put.key, upload.put.size));
     } catch (err) {
       if (err instanceof ScanRejectedError) throw new ValidationError(err.message, [{ field: 'file', message: err.reason }]);
       throw err;
@@ -160,9 +165,9 @@ export class DigitizationService {
     );
   }
 
-  async get(actor: Actor, id: string): Promise<{ digitization: DigitizationRow; pages: PageRow[] }> {
+  async get(actor: Actor, id: string): Promise<{ digitization: DigitizationRow; pages: PageRow[]; renditions: RenditionRow[] }> {
     const digitization = await this.require(this.knex, actor, id);
-    return { digitization, pages: await repo.pages(this.knex, id) };
+    return { digitization, pages: await repo.pages(this.knex, id), renditions: await renditions.ofDocument(this.knex, actor.agencyId, digitization.documentId) };
   }
 
   /**
@@ -204,7 +209,7 @@ export class DigitizationService {
    * Seals the searchable PDF with the agency seal as a certified digitized copy, adds it to the case file if one
    * was given, all in one transaction; refused while any page or the page count is unresolved.
    */
-  async certify(actor: Actor, id: string): Promise<DigitizationRow> {
+  async certify(actor: Actor, id: string): Promise<{ digitization: DigitizationRow; authorizedCopy: IssuedCopy }> {
     return this.knex.transaction(async (trx) => {
       const d = await this.require(trx, actor, id, true);
       if (d.state === 'certified') throw new ConflictError(`La digitalización ya está certificada (versión ${d.certifiedVersion}).`);
@@ -213,8 +218,11 @@ export class DigitizationService {
       if (blocking.length) {
         throw new ConflictError(`No se puede certificar: ${blocking.map((p) => `página ${p.number} ${BLOCKING[p.state]}`).join('; ')}.`);
       }
-      if (d.declaredPages !== d.scannedPages) {
-        throw new ConflictError(`No se puede certificar: se declararon ${d.declaredPages} páginas en papel y se digitalizaron ${d.scannedPages}.`);
+      if ((d.confirmedPages ?? d.declaredPages) !== d.scannedPages) {
+        throw new ConflictError(
+          `No se puede certificar: se declararon ${d.declaredPages} páginas en papel y se digitalizaron ${d.scannedPages}. `
+            + 'Digitalice las páginas que falten, o confirme el número de páginas (POST /v1/digitizations/{id}/page-count) si el conteo en papel estaba errado.',
+        );
       }
       const now = this.clock.now();
       const person = await trx('principals').where({ id: actor.principalId }).first('name');
@@ -229,9 +237,81 @@ export class DigitizationService {
       });
       if (d.caseFileIuie) await this.caseFiles.addEntryIn(trx, actor, d.caseFileIuie, { kind: 'document', documentId: d.documentId, version: sealed.number });
       await repo.update(trx, id, { state: 'certified', certified_version: sealed.number, certified_by: actor.principalId, certified_at: now });
-      await this.record(trx, actor, 'digitization.certify', id, { documentId: d.documentId, version: sealed.number, pages: d.scannedPages, caseFile: d.caseFileIuie, reason });
+      await renditions.insert(trx, actor.agencyId, {
+        documentId: d.documentId,
+        sourceVersion: d.searchableVersion,
+        derivedVersion: sealed.number,
+        kind: 'certified-copy',
+        createdBy: actor.principalId,
+        details: { certifiedBy: person.name, certifiedAt: now.toISOString(), pages: d.scannedPages, capture: captureOf(d), reason },
+      });
+      const copy = await this.copiesIn(trx).issueForVersion(actor, d.documentId, sealed.number);
+      await this.record(trx, actor, 'digitization.certify', id, { documentId: d.documentId, version: sealed.number, pages: d.scannedPages, caseFile: d.caseFileIuie, reason, authorizedCopy: copy.id });
+      return { digitization: (await repo.findById(trx, id))!, authorizedCopy: copy };
+    });
+  }
+
+  /**
+   * A clerk's answer to a declared/scanned mismatch: the paper count was wrong. Only the scanned count can be
+   * confirmed; pages missing from the scan are rescanned instead. The declared count is kept beside the confirmation.
+   */
+  async confirmPageCount(actor: Actor, id: string, input: { confirmedPages: number; reason: string }): Promise<DigitizationRow> {
+    return this.knex.transaction(async (trx) => {
+      const d = await this.require(trx, actor, id, true);
+      if (d.state === 'certified') throw new ConflictError('La digitalización ya está certificada; su número de páginas no se puede cambiar.');
+      if (d.confirmedPages === input.confirmedPages) return d;
+      if (d.declaredPages === d.scannedPages) throw new ConflictError(`No hay discrepancia que resolver: se declararon y se digitalizaron ${d.scannedPages} páginas.`);
+      if (input.confirmedPages !== d.scannedPages) {
+        throw new ConflictError(
+          `Se digitalizaron ${d.scannedPages} páginas; solo puede confirmarse ese número. Si el papel tiene ${input.confirmedPages} páginas, vuelva a digitalizar el documento completo.`,
+        );
+      }
+      await repo.update(trx, id, { confirmed_pages: input.confirmedPages, pages_confirmation_reason: input.reason, pages_confirmed_by: actor.principalId, pages_confirmed_at: this.clock.now() });
+      await this.record(trx, actor, 'digitization.page-count.confirm', id, { declaredPages: d.declaredPages, scannedPages: d.scannedPages, confirmedPages: input.confirmedPages, reason: input.reason });
       return (await repo.findById(trx, id))!;
     });
+  }
+
+  /**
+   * Replaces a page a reviewer sent to rescan: the new image is filed as a version of its own (the replaced one stays
+   * where it was), the page goes back to pending and a new OCR job files a new searchable version. Sending the image
+   * the page already has changes nothing.
+   */
+  async rescanPage(actor: Actor, id: string, number: number, upload: Upload, idempotencyKey?: string) {
+    let scan: ScanPages;
+    try {
+      scan = await this.openScan(upload.put.key, upload.put.size);
+    } catch (err) {
+      if (err instanceof ScanRejectedError) throw new ValidationError(err.message, [{ field: 'file', message: err.reason }]);
+      throw err;
+    }
+    if (scan.pages.length !== 1) throw new ValidationError(`La nueva digitalización de una página debe tener una sola página; el archivo tiene ${scan.pages.length}.`, [{ field: 'file', message: 'una página' }]);
+    const [image] = scan.pages;
+    return this.knex.transaction((trx) =>
+      idempotent(trx, { agencyId: actor.agencyId, key: idempotencyKey, route: `PUT /v1/digitizations/${id}/pages/${number}/scan`, fingerprint: fingerprintOf(upload.put.sha256) }, async () => {
+        const d = await this.require(trx, actor, id, true);
+        const page = await repo.page(trx, id, number, true);
+        if (!page) throw new NotFoundError(`La digitalización no tiene página ${number}.`);
+        const current = await trx('document_versions').where({ document_id: d.documentId, number: page.sourceVersion ?? d.originalVersion }).first('sha256');
+        if (page.sourceVersion !== null && current.sha256 === upload.put.sha256) return { status: 200, body: page };
+        if (d.state === 'certified') throw new ConflictError('La digitalización ya está certificada; sus páginas no se pueden reemplazar.');
+        if (page.state !== 'rescan') throw new ConflictError(`La página ${number} no tiene una nueva digitalización solicitada (estado ${page.state}); pídala en su revisión.`);
+        const filed = (await this.documentsIn(trx).addVersion(actor, d.documentId, upload)).body as Filed;
+        await trx('ocr_page_rescans').insert({ digitization_id: id, number, previous_version: page.sourceVersion ?? d.originalVersion, new_version: filed.version.number, previous_text: page.text, created_by: actor.principalId });
+        await repo.updatePage(trx, id, number, {
+          state: 'pending',
+          source_version: filed.version.number,
+          width: image!.width,
+          height: image!.height,
+          ...Object.fromEntries(['confidence', 'text', 'words', 'error', 'review_action', 'corrected_text', 'reviewed_by', 'reviewed_at'].map((c) => [c, null])),
+        });
+        await repo.update(trx, id, { state: 'processing', finished_at: null, error: null });
+        // A key of its own: the batch's first job may still be kept by the queue as completed.
+        await this.jobs.enqueue(trx, 'ocr.batch', { digitizationId: id }, { singletonKey: `${id}:${filed.version.number}` });
+        await this.record(trx, actor, 'digitization.page.rescan', id, { page: number, version: filed.version.number, sha256: upload.put.sha256 });
+        return { status: 202, body: (await repo.page(trx, id, number))! };
+      }),
+    );
   }
 
   /**
@@ -240,20 +320,21 @@ export class DigitizationService {
    */
   async runBatch(id: string, signal?: AbortSignal): Promise<void> {
     const d = await repo.findById(this.knex, id);
-    if (!d || d.searchableVersion !== null || d.state === 'failed') return;
+    // done: outputs filed for the pages as they are; a rescan puts the digitization back to processing.
+    if (!d || d.state === 'done' || d.state === 'certified' || d.state === 'failed') return;
     if (!this.ocr) throw new Error('Este proceso no tiene motor de OCR; el trabajo ocr.batch corre en `legajo start` o `legajo worker`.');
     const ocr = this.ocr;
     if (d.state === 'queued') await repo.update(this.knex, id, { state: 'processing' });
 
-    const original = await this.knex('document_versions').where({ document_id: d.documentId, number: d.originalVersion }).first('object_key');
-    const scan = await this.scanPages(await readWhole(this.store, original.object_key));
+    const scan = this.pageImages(d);
     const pending = (await repo.pages(this.knex, id)).filter((p) => p.state === 'pending');
     // Set when the engine is closing or the job is cancelled: no runner takes another page.
     let stopped = false;
     const recognizeNext = async () => {
       for (let page = pending.shift(); page && !stopped; page = pending.shift()) {
-        const image = scan[page.number - 1]!;
         try {
+          // One page decoded at a time per runner: memory stays that of the pages in flight, whatever the batch size.
+          const image = await scan(page);
           const result = await ocr.recognize({ png: image.png, dpi: image.dpi ?? d.dpi }, { lang: d.lang, timeoutMs: this.settings.pageTimeoutMs, ...(signal ? { signal } : {}) });
           await repo.updatePage(this.knex, id, page.number, {
             state: result.confidence < this.settings.reviewBelow ? 'review' : 'done',
@@ -263,8 +344,9 @@ export class DigitizationService {
             error: null,
           });
         } catch (err) {
-          // Shutting down: the page stays pending for the retry.
-          if (!(err instanceof OcrError) || err.reason === 'aborted' || err.reason === 'closed') {
+          // A damaged page or one Tesseract could not read fails alone; shutting down leaves the page pending for the retry.
+          const pageFault = err instanceof ScanRejectedError || (err instanceof OcrError && err.reason !== 'aborted' && err.reason !== 'closed');
+          if (!pageFault) {
             stopped = true;
             throw err;
           }
@@ -279,39 +361,66 @@ export class DigitizationService {
     await this.fileOutputs(d, scan);
   }
 
-  private async fileOutputs(d: DigitizationRow, scan: ScanPage[]): Promise<void> {
+  /**
+   * Loads a page's image from where it lies: page `number` of the original scan, or the version a rescan filed. Each
+   * scan file is opened once (headers only); pages are decoded one by one.
+   */
+  private pageImages(d: DigitizationRow): (page: PageRow) => Promise<ScanPage> {
+    const opened = new Map<number, Promise<ScanPages>>();
+    const open = async (version: number) => {
+      const row = await this.knex('document_versions').where({ document_id: d.documentId, number: version }).first('object_key', 'size');
+      return this.openScan(row.object_key, Number(row.size));
+    };
+    return async (page) => {
+      const version = page.sourceVersion ?? d.originalVersion;
+      if (!opened.has(version)) opened.set(version, open(version));
+      return (await opened.get(version)!).load(page.sourceVersion === null ? page.number - 1 : 0);
+    };
+  }
+
+  private async fileOutputs(d: DigitizationRow, scan: (page: PageRow) => Promise<ScanPage>): Promise<void> {
     const pages = await repo.pages(this.knex, d.id);
     const document = await this.knex('documents').where({ id: d.documentId }).first('title');
     let pdf: Uint8Array;
     try {
-      pdf = await searchablePdf(
-        pages.map((p) => {
-          const image = scan[p.number - 1]!;
-          return {
-            image: image.png,
-            imageType: 'png' as const,
-            widthPx: image.width,
-            heightPx: image.height,
-            dpi: image.dpi ?? d.dpi,
-            words: (p.words ?? []).filter((w) => w.text.trim() !== ''),
-          };
-        }),
-        { title: document.title, createdAt: d.createdAt, language: d.lang === 'eng' ? 'en' : 'es-CL' },
-      );
+      // Pages are decoded one after another and only their compressed PNG is kept for the PDF.
+      const scanned: ScannedPage[] = [];
+      for (const p of pages) {
+        const image = await scan(p);
+        scanned.push({
+          image: image.png,
+          imageType: 'png',
+          widthPx: image.width,
+          heightPx: image.height,
+          dpi: image.dpi ?? d.dpi,
+          words: (p.words ?? []).filter((w) => w.text.trim() !== ''),
+        });
+      }
+      pdf = await searchablePdf(scanned, { title: document.title, createdAt: d.createdAt, language: d.lang === 'eng' ? 'en' : 'es-CL' });
     } catch (err) {
       // The same pages give the same refusal on every try: fail now with the reason.
-      if (err instanceof SearchablePdfError) return this.fail(d.id, `No se pudo generar el PDF con texto: ${err.message}`);
+      if (err instanceof SearchablePdfError || err instanceof ScanRejectedError) return this.fail(d.id, `No se pudo generar el PDF con texto: ${err.message}`);
       throw err;
     }
-    const put = await this.store.put(Readable.from([Buffer.from(pdf)]));
+    // A view, not a copy: the PDF holds every page and is as large as the scan.
+    const put = await this.store.put(Readable.from([Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength)]));
     try {
       await this.knex.transaction(async (trx) => {
         const locked = await repo.findById(trx, d.id, true);
-        if (!locked || locked.searchableVersion !== null) return;
+        if (!locked || locked.state !== 'processing') return;
         const agency = await trx('agencies').where({ id: d.agencyId }).first('code');
         const actor: Actor = { principalId: d.createdBy, agencyId: d.agencyId, agencyCode: agency.code, roles: [], requestId: null };
         const filed = (await this.documentsIn(trx).addVersion(actor, d.documentId, { put, fileName: `digitalizacion-${d.id}.pdf` })).body as Filed;
         await repo.update(trx, d.id, { state: 'done', searchable_version: filed.version.number, finished_at: this.clock.now() });
+        const rescanned = pages.filter((p) => p.sourceVersion !== null).map((p) => ({ page: p.number, version: p.sourceVersion }));
+        await renditions.insert(trx, d.agencyId, {
+          documentId: d.documentId,
+          sourceVersion: d.originalVersion,
+          derivedVersion: filed.version.number,
+          kind: 'searchable-pdf',
+          createdBy: d.createdBy,
+          details: { capture: captureOf(d), pages: pages.length, lang: d.lang, ...(rescanned.length ? { rescannedPages: rescanned } : {}) },
+        });
         await this.indexOcrText(trx, { ...locked, searchableVersion: filed.version.number });
       });
     } catch (err) {
@@ -341,6 +450,11 @@ export class DigitizationService {
   private record(db: Db, actor: Actor, action: string, id: string, data: Record<string, unknown>) {
     return this.audit.append(db, { action, targetType: 'digitization', targetId: id, data, agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId });
   }
+}
+
+/** The capture metadata recorded with each rendition (DS 10 art. 25). */
+function captureOf(d: DigitizationRow) {
+  return { device: d.device, dpi: d.dpi, colorMode: d.colorMode, operator: d.operator, declaredPages: d.declaredPages, scannedPages: d.scannedPages, capturedAt: d.createdAt.toISOString() };
 }
 
 /** The ocr.batch handler: after the last try the digitization is marked failed with the reason. */

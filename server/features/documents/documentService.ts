@@ -21,6 +21,7 @@ import { ForbiddenError, PayloadTooLargeError } from '../../errors.ts';
 import type { Signing } from '../signing/openSigning.ts';
 import { signatureRows } from './signatureRows.ts';
 import { indexDocumentText, metadataText } from '../search/indexDocumentText.ts';
+import type { JobQueue } from '../../queue/JobQueue.ts';
 import { readWhole } from './storeRangeSource.ts';
 import { discardIfUnreferenced } from '../objects/objectGuard.ts';
 import { assertContentKept } from '../archive/assertContentKept.ts';
@@ -81,6 +82,8 @@ export class DocumentService {
     private readonly inspector: ContentInspector,
     private readonly receipts: ReceiptIssuer,
     private readonly signing: Signing,
+    /** Where a filed PDF's text extraction is queued; null in processes without a queue (its text is then not indexed). */
+    private readonly textJobs: JobQueue | null = null,
   ) {}
 
   /**
@@ -125,6 +128,7 @@ export class DocumentService {
           });
           const { version, receipt } = await this.insertVersion(trx, actor, document, 1, upload, content, 'upload', null);
           await indexDocumentText(trx, { agencyId: actor.agencyId, documentId: document.id, versionId: version.id, source: 'metadata', text: metadataText(document) });
+          await this.queueTextExtraction(trx, version);
           await this.record(trx, actor, {
             action: 'document.file',
             targetType: 'document',
@@ -151,6 +155,7 @@ export class DocumentService {
           const number = document.currentVersion + 1;
           const { version, receipt } = await this.insertVersion(trx, actor, document, number, upload, content, 'upload', null);
           await documentRepository.setCurrentVersion(trx, document.id, number);
+          await this.queueTextExtraction(trx, version);
           await this.record(trx, actor, {
             action: 'document.version.add',
             targetType: 'document',
@@ -194,6 +199,11 @@ export class DocumentService {
     await documentRepository.insertSignatures(trx, actor.agencyId, version.id, content.signatures);
     const receipt = await this.receipts.issue(trx, { actor, document, version, channel: 'API' });
     return { version, receipt };
+  }
+
+  /** A filed PDF's text layer is read and indexed by the text.extract job, queued with the filing. */
+  private async queueTextExtraction(trx: Db, version: VersionRow) {
+    if (this.textJobs && version.mediaType === 'application/pdf') await this.textJobs.enqueue(trx, 'text.extract', { versionId: version.id }, { singletonKey: version.id });
   }
 
   /** An audit event by the acting principal, in the caller's transaction. */

@@ -14,6 +14,7 @@ export const OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string; 
   { table: 'authorized_copies', column: 'object_key', live: 'NOT EXISTS (SELECT 1 FROM disposed_versions dv WHERE dv.version_id = authorized_copies.version_id)' },
   { table: 'dispositions', column: 'certificate_object_key' },
   { table: 'communication_recipients', column: 'receipt_object_key' },
+  { table: 'transfers', column: 'package_object_key' },
 ];
 
 export async function referencedObjectKeys(db: Db, keys: string[]): Promise<Set<string>> {

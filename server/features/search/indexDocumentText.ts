@@ -2,7 +2,8 @@ import { MGDDE } from '../../../standards/chile/documentMetadata.ts';
 import type { Db } from '../../db/Db.ts';
 import type { DocumentRow } from '../documents/documentRepository.ts';
 
-export type TextSource = 'metadata' | 'extracted' | 'ocr';
+/** 'registry' rows are written by the database when a version is numbered (see the search_codes migration). */
+export type TextSource = 'metadata' | 'extracted' | 'ocr' | 'registry';
 
 /** A tsvector holds at most 1 MB of lexemes; texts are cut well before that so indexing never fails a filing. */
 export const MAX_INDEXED_CHARS = 1_000_000;

@@ -5,6 +5,17 @@ import type { TextSource } from './indexDocumentText.ts';
 /** `text`: stemmed, accent-folded full text plus exact identifiers. `approximate`: trigram similarity, for OCR-damaged words. */
 export type SearchMode = 'text' | 'approximate';
 
+/**
+ * Most texts ranked per query. Ranking reads each matching text's lexemes from TOAST (about 45 µs a text): a word in
+ * most of 100,000 documents would take seconds. Past this many matches, the first found (in storage order, roughly
+ * the oldest) are ranked and the rest are not returned; narrower words or filters reach them (bench/search.bench.ts).
+ */
+const RANKED_TEXTS = 1_000;
+
+/** How alike (pg_trgm similarity) a lexicon word must be to a query word, and how many of the nearest are tried. */
+const APPROXIMATE_SIMILARITY = 0.45;
+const APPROXIMATE_ALTERNATIVES = 10;
+
 export interface SearchFilter {
   agencyId: string;
   q: string;
@@ -29,30 +40,45 @@ export interface SearchHit {
   rawSnippet: string;
 }
 
-// Per mode: what a text must satisfy and how it scores. Both compare float8, so a score read back from a cursor
-// selects exactly the same rows (ts_rank_cd and word_similarity return real).
-const MATCH: Record<SearchMode, { where: string; score: string; headlineQuery: string }> = {
+// Per mode: the query (a tsquery and identifier codes), what a text must satisfy and how it scores. Scores are
+// float8, so a score read back from a cursor selects exactly the same rows (ts_rank_cd returns real).
+const MATCH: Record<SearchMode, { query: string; where: string; score: string }> = {
   text: {
+    query: `SELECT websearch_to_tsquery('legajo_es', :q) AS tsq, legajo_search_codes(:q) AS codes`,
     where: 't.tsv @@ q.tsq OR t.codes && q.codes',
     // An exact identifier (RUN, document number) outranks any wording match.
     score: 'ts_rank_cd(t.tsv, q.tsq)::float8 + CASE WHEN t.codes && q.codes THEN 1 ELSE 0 END',
-    headlineQuery: 'q.tsq',
   },
+  // Each query word is replaced by the nearest real words of the lexicon (trigram similarity, any of them), every
+  // query word must be matched, and the full-text index does the rest. A word with no near neighbour finds nothing.
   approximate: {
-    where: 'q.norm <% legajo_search_text(t.text)',
-    score: 'word_similarity(q.norm, legajo_search_text(t.text))::float8',
-    // The query's words are not in the text as such: highlight the words of the text that resemble one of them.
-    headlineQuery: `(SELECT to_tsquery('legajo_es', string_agg(DISTINCT quote_literal(w), ' | '))
-        FROM regexp_split_to_table(t.text, '[[:space:][:punct:]]+') w
-        WHERE w <> '' AND EXISTS (
-          SELECT 1 FROM regexp_split_to_table(q.norm, '[[:space:][:punct:]]+') qw
-          WHERE qw <> '' AND similarity(legajo_search_text(w), qw) >= 0.4))`,
+    query: `SELECT (
+        SELECT to_tsquery('legajo_es', string_agg('(' || alternatives || ')', ' & '))
+        FROM (
+          SELECT string_agg(quote_literal(near.word), ' | ') AS alternatives
+          FROM (SELECT DISTINCT w FROM regexp_split_to_table(legajo_search_text(:q), '[^[:alnum:]]+') w WHERE length(w) >= 3) qw
+          CROSS JOIN LATERAL (
+            SELECT DISTINCT nearest.word FROM (
+              SELECT s.word FROM search_words s
+              WHERE s.word % qw.w AND similarity(s.word, qw.w) >= ${APPROXIMATE_SIMILARITY}
+              ORDER BY s.word <-> qw.w LIMIT ${APPROXIMATE_ALTERNATIVES}
+            ) nearest
+          ) near
+          GROUP BY qw.w
+        ) a
+        HAVING count(*) = (SELECT count(DISTINCT w) FROM regexp_split_to_table(legajo_search_text(:q), '[^[:alnum:]]+') w WHERE length(w) >= 3)
+      ) AS tsq, '{}'::text[] AS codes`,
+    where: 't.tsv @@ q.tsq',
+    score: 'ts_rank_cd(t.tsv, q.tsq)::float8',
   },
 };
 
+// ts_headline parses and stems all it is given (about 1 ms per 5,000 characters): snippets come from the start of the
+// text, so a long OCR text costs no more than this; a match beyond it gets the text's opening lines, unmarked.
+const SNIPPET_SOURCE_CHARS = 20_000;
 // User text may hold markup: ts_headline would drop tags, so <, > and & travel as control characters (and any
 // control characters already in the text are removed) until the caller escapes the snippet for HTML.
-const SAFE_TEXT = `translate(t.text, E'<>&\\x01\\x02\\x03\\x04\\x05', E'\\x03\\x04\\x05')`;
+const SAFE_TEXT = `translate(left(t.text, ${SNIPPET_SOURCE_CHARS}), E'<>&\\x01\\x02\\x03\\x04\\x05', E'\\x03\\x04\\x05')`;
 const HEADLINE_OPTIONS = `'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MinWords=8, MaxWords=30, MaxFragments=2, FragmentDelimiter=" ... "'`;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */
@@ -98,30 +124,35 @@ export const searchRepository = {
         WHERE e.case_file_id = :caseFileId AND e.agency_id = :agencyId AND e.removed_at IS NULL AND cv.document_id = d.id)`);
       bindings.caseFileId = f.caseFileId;
     }
+    let after = '';
     if (f.after) {
-      filters.push('(h.score < :afterScore OR (h.score = :afterScore AND h.document_id > :afterId))');
+      after = 'AND (h.score < :afterScore OR (h.score = :afterScore AND h.document_id > :afterId))';
       bindings.afterScore = f.after.score;
       bindings.afterId = f.after.documentId;
     }
     const { rows } = await db.raw(
-      `WITH q AS (
-         SELECT websearch_to_tsquery('legajo_es', :q) AS tsq, legajo_search_codes(:q) AS codes, legajo_search_text(:q) AS norm
+      `WITH q AS MATERIALIZED (${m.query}),
+       matches AS MATERIALIZED (
+         SELECT t.document_id, t.version_id, t.source, t.tsv, t.codes
+         FROM document_texts t CROSS JOIN q
+         ${filters.length ? `JOIN documents d ON d.id = t.document_id AND d.agency_id = :agencyId ${filters.map((c) => `AND ${c}`).join(' ')}` : ''}
+         WHERE t.agency_id = :agencyId AND (${m.where})
+         LIMIT ${RANKED_TEXTS}
        ),
        hits AS (
          SELECT DISTINCT ON (t.document_id) t.document_id, t.version_id, t.source, ${m.score} AS score
-         FROM document_texts t CROSS JOIN q
-         WHERE t.agency_id = :agencyId AND (${m.where})
+         FROM matches t CROSS JOIN q
          ORDER BY t.document_id, score DESC, t.source, t.version_id
        ),
        page AS (
          SELECT d.*, h.version_id AS hit_version_id, h.source AS hit_source, h.score AS hit_score
          FROM hits h JOIN documents d ON d.id = h.document_id
-         WHERE d.agency_id = :agencyId ${filters.map((c) => `AND ${c}`).join(' ')}
+         WHERE d.agency_id = :agencyId ${after}
          ORDER BY h.score DESC, h.document_id
          LIMIT :limit
        )
        SELECT page.*, v.number AS version_number,
-              coalesce(ts_headline('legajo_es', s.safe, ${m.headlineQuery}, ${HEADLINE_OPTIONS}), left(s.safe, 200)) AS snippet
+              coalesce(ts_headline('legajo_es', s.safe, q.tsq, ${HEADLINE_OPTIONS}), left(s.safe, 200)) AS snippet
        FROM page
        JOIN document_texts t ON t.version_id = page.hit_version_id AND t.source = page.hit_source
        JOIN document_versions v ON v.id = page.hit_version_id

@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
 import { COLOR_MODES, DIGITIZATION_STATES, PAGE_STATES, REVIEW_ACTIONS, type DigitizationRow, type PageRow } from '../../features/digitizations/digitizationRepository.ts';
 import { parseCapture } from '../../features/digitizations/digitizationService.ts';
+import { RENDITION_KINDS, type RenditionRow } from '../../features/digitizations/renditionRepository.ts';
 import { discardIfUnreferenced } from '../../features/objects/objectGuard.ts';
 import type { Services } from '../../services.ts';
 import { idempotencyKey } from '../idempotencyKey.ts';
@@ -28,6 +29,10 @@ const pageOut = z
   })
   .meta({ id: 'DigitizedPage' });
 
+const renditionOut = z
+  .object({ kind: z.enum(RENDITION_KINDS), sourceVersion: z.number().int(), derivedVersion: z.number().int(), createdAt: z.iso.datetime(), details: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'Rendition' });
+
 const digitizationOut = z
   .looseObject({
     id: z.uuid(),
@@ -39,10 +44,20 @@ const digitizationOut = z
     declaredPages: z.number().int(),
     scannedPages: z.number().int(),
     capture: z.object({ device: z.string(), dpi: z.number().int(), colorMode: z.enum(COLOR_MODES), operator: z.string(), lang: z.string(), capturedAt: z.iso.datetime() }),
+    confirmedPages: z.number().int().nullable(),
     error: z.string().nullable(),
     pages: z.array(pageOut),
+    renditions: z.array(renditionOut),
   })
   .meta({ id: 'Digitization' });
+
+const certifiedOut = digitizationOut
+  .extend({
+    authorizedCopy: z
+      .object({ id: z.uuid(), code: z.string(), verifyUrl: z.string(), sha256: z.string(), issuedAt: z.iso.datetime() })
+      .describe('Copia autorizada de la versión certificada; el código se muestra solo esta vez.'),
+  })
+  .meta({ id: 'CertifiedDigitization' });
 
 const reviewItemOut = z
   .object({ digitizationId: z.uuid(), documentId: z.uuid(), number: z.number().int(), state: z.enum(PAGE_STATES), confidence: z.number().nullable(), error: z.string().nullable(), text: z.string().nullable() })
@@ -50,7 +65,7 @@ const reviewItemOut = z
 
 const pageView = (p: PageRow) => ({ number: p.number, state: p.state, confidence: p.confidence, error: p.error, reviewAction: p.reviewAction, reviewedAt: p.reviewedAt });
 
-const view = (d: DigitizationRow, pages: PageRow[]) => ({
+const view = (d: DigitizationRow, pages: PageRow[], renditions: RenditionRow[]) => ({
   id: d.id,
   state: d.state,
   documentId: d.documentId,
@@ -59,12 +74,14 @@ const view = (d: DigitizationRow, pages: PageRow[]) => ({
   certifiedVersion: d.certifiedVersion,
   declaredPages: d.declaredPages,
   scannedPages: d.scannedPages,
+  confirmedPages: d.confirmedPages,
   caseFile: d.caseFileIuie,
   capture: { device: d.device, dpi: d.dpi, colorMode: d.colorMode, operator: d.operator, lang: d.lang, capturedAt: d.createdAt },
   error: d.error,
   finishedAt: d.finishedAt,
   certifiedAt: d.certifiedAt,
   pages: pages.map(pageView),
+  renditions: renditions.map((r) => ({ kind: r.kind, sourceVersion: r.sourceVersion, derivedVersion: r.derivedVersion, createdAt: r.createdAt, details: r.details })),
 });
 
 export interface DigitizationRouteDeps {
@@ -80,7 +97,7 @@ export function digitizationRoutes({ services: s, store, knex, limits }: Digitiz
       method: 'post',
       path: '/v1/digitizations',
       tag: 'digitalización',
-      summary: 'Recibe un escaneo (PNG, JPEG o TIFF de varias páginas) con sus datos de captura; guarda el original intacto y encola su OCR.',
+      summary: 'Recibe un escaneo (PDF de imágenes, TIFF de varias páginas, JPEG o PNG) con sus datos de captura; guarda el original intacto y encola su OCR.',
       auth: { roles: SCANNERS },
       upload: { file: 'el escaneo', capture: 'JSON: device, dpi, colorMode, operator, declaredPages, title, y opcionales caseFile, lang, documentType, keywords, accessLevel' },
       responses: { 202: { description: 'Digitalización encolada', schema: z.object({ id: z.uuid(), state: z.enum(DIGITIZATION_STATES), pages: z.number().int(), documentId: z.uuid() }) } },
@@ -113,8 +130,8 @@ export function digitizationRoutes({ services: s, store, knex, limits }: Digitiz
       params: idParams,
       responses: { 200: { description: 'La digitalización', schema: digitizationOut } },
       async handler(ctx, { params }, actor) {
-        const { digitization, pages } = await s.digitizations.get(actor, params.id);
-        ctx.body = view(digitization, pages);
+        const { digitization, pages, renditions } = await s.digitizations.get(actor, params.id);
+        ctx.body = view(digitization, pages, renditions);
       },
     }),
     defineRoute({
@@ -152,14 +169,60 @@ export function digitizationRoutes({ services: s, store, knex, limits }: Digitiz
       method: 'post',
       path: '/v1/digitizations/:id/certify',
       tag: 'digitalización',
-      summary: 'Certifica la copia digitalizada: sella el PDF con texto con el sello de la agencia como nueva versión final y la incorpora al expediente.',
+      summary: 'Certifica la copia digitalizada: sella el PDF con texto con el sello de la agencia como nueva versión final, la incorpora al expediente y emite su código de verificación de copia autorizada.',
       auth: { roles: CERTIFIERS },
       params: idParams,
-      responses: { 200: { description: 'Digitalización certificada', schema: digitizationOut } },
+      responses: { 200: { description: 'Digitalización certificada, con el código de su copia autorizada (mostrado solo esta vez)', schema: certifiedOut } },
       async handler(ctx, { params }, actor) {
-        const certified = await s.digitizations.certify(actor, params.id);
-        const { pages } = await s.digitizations.get(actor, certified.id);
-        ctx.body = view(certified, pages);
+        const { digitization, authorizedCopy: copy } = await s.digitizations.certify(actor, params.id);
+        const { pages, renditions } = await s.digitizations.get(actor, digitization.id);
+        ctx.body = { ...view(digitization, pages, renditions), authorizedCopy: { id: copy.id, code: copy.code, verifyUrl: copy.verifyUrl, sha256: copy.sha256, issuedAt: copy.issuedAt } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/digitizations/:id/page-count',
+      tag: 'digitalización',
+      summary: 'Resuelve una diferencia entre las páginas declaradas y las digitalizadas confirmando que el conteo en papel estaba errado; si faltan páginas, vuelva a digitalizar.',
+      auth: { roles: CERTIFIERS },
+      params: idParams,
+      body: z.strictObject({ confirmedPages: z.number().int().min(1).max(10_000), reason: z.string().trim().min(3).max(2000) }),
+      responses: { 200: { description: 'La digitalización con el número de páginas confirmado', schema: digitizationOut } },
+      async handler(ctx, { params, body }, actor) {
+        await s.digitizations.confirmPageCount(actor, params.id, body);
+        const { digitization, pages, renditions } = await s.digitizations.get(actor, params.id);
+        ctx.body = view(digitization, pages, renditions);
+      },
+    }),
+    // POST, not PUT: the route table (server/http/route.ts) has no PUT; sending the same image again changes nothing.
+    defineRoute({
+      method: 'post',
+      path: '/v1/digitizations/:id/pages/:n/scan',
+      tag: 'digitalización',
+      summary: 'Reemplaza una página con nueva digitalización solicitada (una imagen o un PDF de una página): la nueva imagen queda como versión propia, la anterior se conserva y un nuevo OCR genera otra versión con texto.',
+      auth: { roles: SCANNERS },
+      params: pageParams,
+      upload: { file: 'la nueva digitalización de la página' },
+      responses: {
+        202: { description: 'Página reemplazada; su OCR quedó encolado', schema: pageOut },
+        200: { description: 'La página ya tenía esta imagen; nada cambió', schema: pageOut },
+      },
+      async handler(ctx, { params }, actor) {
+        const key = idempotencyKey(ctx);
+        // Another agency's digitization is not found before its upload is read, whatever the body.
+        await s.digitizations.get(actor, params.id);
+        const { file } = await readMultipartUpload(ctx, store, { maxFileBytes: limits.maxUploadBytes, fields: [], maxFieldBytes: 1024 }, (put) => discardIfUnreferenced(knex, store, put));
+        if (!file) throw new ValidationError('Falta la parte "file" con la nueva digitalización de la página.', [{ field: 'file', message: 'obligatorio' }]);
+        let answer;
+        try {
+          answer = await s.digitizations.rescanPage(actor, params.id, params.n, file, key);
+        } catch (err) {
+          await discardIfUnreferenced(knex, store, file.put);
+          throw err;
+        }
+        ctx.status = answer.status;
+        if (answer.replayed) ctx.set('Idempotent-Replayed', 'true');
+        ctx.body = pageView(answer.body as PageRow);
       },
     }),
   ];

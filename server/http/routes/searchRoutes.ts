@@ -12,7 +12,7 @@ const hitOut = documentSummaryOut
     score: z.number().describe('Relevancia; solo sirve para ordenar los resultados de una misma búsqueda'),
     snippet: z.string().describe('Extracto en HTML escapado; las coincidencias van entre <mark> y </mark>'),
     matchedIn: z.object({
-      source: z.enum(['metadata', 'extracted', 'ocr']).describe('Texto que coincidió: metadatos, texto del archivo u OCR'),
+      source: z.enum(['metadata', 'extracted', 'ocr', 'registry']).describe('Texto que coincidió: metadatos, texto del archivo, OCR o número de registro de la oficina de partes'),
       version: z.number().int().describe('Versión a la que pertenece ese texto'),
     }),
   })

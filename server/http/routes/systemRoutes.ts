@@ -4,8 +4,11 @@ import { defineRoute, type RouteDef } from '../route.ts';
 
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 
-/** Liveness, readiness and the API description. The /docs page itself is static (see docsPage.ts). */
-export function systemRoutes(checks: ReadinessChecks, openapi: () => Record<string, unknown>): RouteDef[] {
+/** Sources of Prometheus text for /metrics, each rendering its own metric families. */
+export type MetricsSources = Array<() => Promise<string>>;
+
+/** Liveness, readiness, metrics and the API description. The /docs page itself is static (see docsPage.ts). */
+export function systemRoutes(checks: ReadinessChecks, openapi: () => Record<string, unknown>, metrics: MetricsSources = []): RouteDef[] {
   return [
     defineRoute({
       method: 'get',
@@ -39,6 +42,20 @@ export function systemRoutes(checks: ReadinessChecks, openapi: () => Record<stri
         }
         if (failures.length) throw new ServiceUnavailableError(`No disponible: ${failures.join(', ')} no responde(n). Revise los registros del servicio.`);
         ctx.body = { status: 'ok', checks: results };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/metrics',
+      tag: 'sistema',
+      summary: 'Métricas en formato de texto de Prometheus (legajo_fixity_*: verificaciones de fijeza y objetos dañados).',
+      // Counts only, no records: scraped like /healthz, without a key.
+      auth: 'public',
+      responses: { 200: { description: 'Métricas', contentType: 'text/plain; version=0.0.4' } },
+      async handler(ctx) {
+        const parts = await Promise.all(metrics.map((source) => source()));
+        ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+        ctx.body = parts.join('');
       },
     }),
     defineRoute({
