@@ -75,6 +75,7 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         ...(ocr ? { ocr } : {}),
         digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, ...config.ocr },
         fixity: { ...DEFAULT_FIXITY_SETTINGS, maxBytesPerSecond: config.fixity.maxBytesPerSecond },
+        archive: config.archive,
       }),
       queue,
       close: async () => {

@@ -64,8 +64,9 @@ describe.each(BACKENDS)('digitalización (%s)', (backend) => {
 
   beforeAll(async () => {
     const engine = scriptedOcr(script);
-    // One page at a time, so the scripted results reach the pages in order.
-    t = await startTestApp(backend, { jobs, ocr: engine, digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, concurrency: 1 } });
+    // One page at a time, so the scripted results reach the pages in order; no orientation search, which would
+    // consume scripted results of its own.
+    t = await startTestApp(backend, { jobs, ocr: engine, digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, concurrency: 1, detectOrientation: false } });
     a = await t.agency('DIG001');
     b = await t.agency('DIG002');
     page = await renderTextPage(['Solicitud de certificado'], { dpi: 100 });
@@ -467,4 +468,24 @@ describe('digitalización con la cola y Tesseract reales (pglite)', () => {
     const found = await t.request().get('/v1/search').query({ q: 'postulacion subsidio' }).set(bearer(a.token));
     expect(found.body.items.map((h: { id: string }) => h.id)).toContain(res.body.documentId);
   }, 180_000);
+
+  it('una hoja escaneada al revés se endereza antes del OCR y el PDF con texto la muestra derecha', async () => {
+    const a = await t.agency('DIGROT');
+    const lines = ['Resolución exenta que aprueba el convenio', 'de colaboración con la Municipalidad de Ñuñoa.'];
+    const upsideDown = await sharp(await renderTextPage(lines, { dpi: 300 })).rotate(180).png().withMetadata({ density: 300 }).toBuffer();
+    const res = await t.request().post('/v1/digitizations').set(bearer(a.token)).field('capture', capture({ dpi: 300 })).attach('file', upsideDown, 'hoja.png');
+    expect(res.status, res.text).toBe(202);
+    let body: { state: string; searchableVersion: number | null; pages: Array<{ state: string; rotation: number; confidence: number }> } = res.body;
+    await eventually(async () => {
+      body = (await t.request().get(`/v1/digitizations/${res.body.id}`).set(bearer(a.token))).body;
+      return body.state === 'done' || body.state === 'failed';
+    }, 'la digitalización terminara');
+    expect(body.pages[0]).toMatchObject({ state: 'done', rotation: 180 });
+    const pdf = await t.request().get(`/v1/documents/${res.body.documentId}/versions/${body.searchableVersion}/content`).set(bearer(a.token)).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(pdftotext(pdf.body as Buffer)).toMatch(/Municipalidad/);
+  }, 240_000);
 });

@@ -117,6 +117,20 @@ describe.each(BACKENDS)('búsqueda (%s)', (backend) => {
     expect(ids((await search(a.token, { q: '12.345.678-K' })).body)).not.toContain(docs.resolucion!.id);
   });
 
+  it('cuts the snippet around the first match of a long OCR text', async () => {
+    await file(a, 'largo', { MGDDE1_6: 'Acta digitalizada' });
+    const version = await t.db.knex('document_versions').where({ document_id: docs.largo!.id, number: 1 }).first('id');
+    const filler = Array.from({ length: 3000 }, (_, i) => `palabra${i % 7 === 0 ? '.' : ''}`).join(' ');
+    const text = `${filler} Se dispone la EXPROPIACIÓN del predio <rol 123>. ${filler}`;
+    await indexDocumentText(t.db.knex, { agencyId: a.id, documentId: docs.largo!.id, versionId: version.id, source: 'ocr', text });
+    const res = await search(a.token, { q: 'expropiacion' });
+    expect(ids(res.body)).toEqual([docs.largo!.id]);
+    const [hit] = res.body.items as Hit[];
+    expect(hit!.matchedIn).toEqual({ source: 'ocr', version: 1 });
+    expect(hit!.snippet).toContain('<mark>EXPROPIACIÓN</mark> del predio &lt;rol 123&gt;');
+    expect(hit!.snippet.length).toBeLessThan(1000);
+  });
+
   it('finds a records-office number as shown, compacted or without its zero padding', async () => {
     const res = await t.request().post(`/v1/documents/${docs.memo!.id}/versions/1/number`).set(bearer(a.token));
     expect(res.status, res.text).toBe(200);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OBJECT_KEY_COLUMNS } from '../../server/features/objects/referencedObjectKeys.ts';
+import { HISTORY_OBJECT_KEY_COLUMNS, OBJECT_KEY_COLUMNS } from '../../server/features/objects/referencedObjectKeys.ts';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 describe.each(BACKENDS)('esquema (%s)', (backend) => {
@@ -25,7 +25,7 @@ describe.each(BACKENDS)('esquema (%s)', (backend) => {
 
   it('every column that stores an object key is known to the sweeper', async () => {
     const { rows } = await db.knex.raw(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%object_key%'`);
-    const known = new Set(OBJECT_KEY_COLUMNS.map((c) => `${c.table}.${c.column}`));
+    const known = new Set([...OBJECT_KEY_COLUMNS, ...HISTORY_OBJECT_KEY_COLUMNS].map((c) => `${c.table}.${c.column}`));
     for (const r of rows as Array<{ table_name: string; column_name: string }>) expect(known.has(`${r.table_name}.${r.column_name}`)).toBe(true);
   });
 

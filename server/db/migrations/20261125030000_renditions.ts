@@ -30,6 +30,7 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.alterTable('ocr_pages', (t) => {
     t.integer('source_version').nullable().comment('Version holding the page image when it is a rescan; null: page `number` of the original scan.');
+    t.integer('rotation').notNullable().defaultTo(0).checkIn(['0', '90', '180', '270']).comment('Quarter turn clockwise (degrees) that makes the page upright, found by orientation detection; applied before OCR and in the searchable PDF.');
   });
 
   await knex.schema.createTable('ocr_page_rescans', (t) => {

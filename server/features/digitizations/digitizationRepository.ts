@@ -52,6 +52,8 @@ export interface PageRow {
   reviewedAt: Date | null;
   /** The version holding this page's image when it was rescanned; null: page `number` of the original scan. */
   sourceVersion: number | null;
+  /** Quarter turn clockwise, in degrees, that makes the page upright. */
+  rotation: number;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */
@@ -96,6 +98,7 @@ const toPage = (r: any): PageRow => ({
   reviewedBy: r.reviewed_by,
   reviewedAt: r.reviewed_at,
   sourceVersion: r.source_version,
+  rotation: r.rotation,
 });
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

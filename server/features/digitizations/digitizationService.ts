@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { OcrEngine } from '../../../ocr-worker/engine/OcrEngine.ts';
 import { OcrError } from '../../../ocr-worker/engine/OcrEngine.ts';
+import { detectOrientation } from '../../../ocr-worker/engine/detectOrientation.ts';
 import { loadScanPages, ScanRejectedError, type ScanPage, type ScanPages } from '../../../ocr-worker/engine/loadScanPages.ts';
 import { INCORPORATION, MGDDE } from '../../../standards/chile/documentMetadata.ts';
 import { searchablePdf, SearchablePdfError, type ScannedPage } from '../../../standards/pdf/searchablePdf.ts';
@@ -34,10 +35,12 @@ export interface DigitizationSettings {
   maxPages: number;
   /** Pages handed to the engine at once; the engine's pool runs them. */
   concurrency: number;
+  /** Pages read under reviewBelow are recognised again at the three other quarter turns to find their orientation. */
+  detectOrientation: boolean;
 }
 
 /** 100 Mpx takes an A3 page at 600 dpi; 70 is the confidence under which Tesseract's Spanish output needs a reader. */
-export const DEFAULT_DIGITIZATION_SETTINGS: DigitizationSettings = { reviewBelow: 70, pageTimeoutMs: 120_000, maxPixels: 100_000_000, maxPages: 500, concurrency: 2 };
+export const DEFAULT_DIGITIZATION_SETTINGS: DigitizationSettings = { reviewBelow: 70, pageTimeoutMs: 120_000, maxPixels: 100_000_000, maxPages: 500, concurrency: 2, detectOrientation: true };
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -301,6 +304,7 @@ export class DigitizationService {
         await repo.updatePage(trx, id, number, {
           state: 'pending',
           source_version: filed.version.number,
+          rotation: 0,
           width: image!.width,
           height: image!.height,
           ...Object.fromEntries(['confidence', 'text', 'words', 'error', 'review_action', 'corrected_text', 'reviewed_by', 'reviewed_at'].map((c) => [c, null])),
@@ -334,9 +338,20 @@ export class DigitizationService {
       for (let page = pending.shift(); page && !stopped; page = pending.shift()) {
         try {
           // One page decoded at a time per runner: memory stays that of the pages in flight, whatever the batch size.
-          const image = await scan(page);
-          const result = await ocr.recognize({ png: image.png, dpi: image.dpi ?? d.dpi }, { lang: d.lang, timeoutMs: this.settings.pageTimeoutMs, ...(signal ? { signal } : {}) });
+          const opts = { lang: d.lang, timeoutMs: this.settings.pageTimeoutMs, ...(signal ? { signal } : {}) };
+          let image = await scan(page);
+          let result = await ocr.recognize({ png: image.png, dpi: image.dpi ?? d.dpi }, opts);
+          let rotation = page.rotation;
+          // Only a poorly read page pays for the orientation search (three recognitions at half size).
+          if (this.settings.detectOrientation && result.confidence < this.settings.reviewBelow && rotation === 0) {
+            rotation = await detectOrientation(ocr, { png: image.png, dpi: image.dpi ?? d.dpi }, result.confidence, opts);
+            if (rotation !== 0) {
+              image = await scan({ ...page, rotation });
+              result = await ocr.recognize({ png: image.png, dpi: image.dpi ?? d.dpi }, opts);
+            }
+          }
           await repo.updatePage(this.knex, id, page.number, {
+            rotation,
             state: result.confidence < this.settings.reviewBelow ? 'review' : 'done',
             confidence: result.confidence,
             text: result.text,
@@ -365,7 +380,7 @@ export class DigitizationService {
    * Loads a page's image from where it lies: page `number` of the original scan, or the version a rescan filed. Each
    * scan file is opened once (headers only); pages are decoded one by one.
    */
-  private pageImages(d: DigitizationRow): (page: PageRow) => Promise<ScanPage> {
+  private pageImages(d: DigitizationRow): (page: Pick<PageRow, 'number' | 'sourceVersion' | 'rotation'>) => Promise<ScanPage> {
     const opened = new Map<number, Promise<ScanPages>>();
     const open = async (version: number) => {
       const row = await this.knex('document_versions').where({ document_id: d.documentId, number: version }).first('object_key', 'size');
@@ -374,7 +389,7 @@ export class DigitizationService {
     return async (page) => {
       const version = page.sourceVersion ?? d.originalVersion;
       if (!opened.has(version)) opened.set(version, open(version));
-      return (await opened.get(version)!).load(page.sourceVersion === null ? page.number - 1 : 0);
+      return (await opened.get(version)!).load(page.sourceVersion === null ? page.number - 1 : 0, page.rotation);
     };
   }
 

@@ -17,6 +17,12 @@ export const OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string; 
   { table: 'transfers', column: 'package_object_key' },
 ];
 
+/**
+ * Columns that name an object without keeping it alive: history (a fixity check of an object since destroyed must
+ * not stop the sweeper or a disposal). The schema test accepts these besides OBJECT_KEY_COLUMNS.
+ */
+export const HISTORY_OBJECT_KEY_COLUMNS: ReadonlyArray<{ table: string; column: string }> = [{ table: 'fixity_checks', column: 'object_key' }];
+
 export async function referencedObjectKeys(db: Db, keys: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   if (keys.length === 0) return found;

@@ -193,8 +193,8 @@ class PackageValidation {
     for (const [path, entry] of this.files) {
       const algorithms = needs.get(path);
       const keepText = keep.has(path) && entry.size <= this.maxXml;
-      if (!algorithms && !keepText) continue;
       if (keep.has(path) && !keepText) this.findings.push(finding('error', 'SAFE-LIMIT', path, `PREMIS de ${entry.size} bytes: supera el máximo de ${this.maxXml} para validarlo`));
+      if (!algorithms && !keepText) continue;
       const hashes: Array<[string, Hash]> = [...(algorithms ?? [])].map((a) => [a, createHash(a)]);
       const chunks: Buffer[] = [];
       try {

@@ -73,12 +73,18 @@ const MATCH: Record<SearchMode, { query: string; where: string; score: string }>
   },
 };
 
-// ts_headline parses and stems all it is given (about 1 ms per 5,000 characters): snippets come from the start of the
-// text, so a long OCR text costs no more than this; a match beyond it gets the text's opening lines, unmarked.
-const SNIPPET_SOURCE_CHARS = 20_000;
+// ts_headline parses and stems all it is given (about 1 ms per 700 words): it gets a window of the text around the
+// first place where a stem of the query occurs (stems are prefixes of the accent-folded words), searched in the first
+// SNIPPET_SEARCH_CHARS; without one (an identifier, or a match further on) the window is the text's opening.
+const SNIPPET_SEARCH_CHARS = 100_000;
+const SNIPPET_WINDOW = { before: 200, length: 1_200 };
+const SNIPPET_START = `greatest(1, coalesce((
+    SELECT min(nullif(strpos(legajo_search_text(left(t.text, ${SNIPPET_SEARCH_CHARS})), m[1]), 0))
+    FROM regexp_matches(q.tsq::text, '''([^'']+)''', 'g') m
+  ), 1) - ${SNIPPET_WINDOW.before})`;
 // User text may hold markup: ts_headline would drop tags, so <, > and & travel as control characters (and any
 // control characters already in the text are removed) until the caller escapes the snippet for HTML.
-const SAFE_TEXT = `translate(left(t.text, ${SNIPPET_SOURCE_CHARS}), E'<>&\\x01\\x02\\x03\\x04\\x05', E'\\x03\\x04\\x05')`;
+const SAFE_TEXT = `translate(substr(t.text, ${SNIPPET_START}, ${SNIPPET_WINDOW.length}), E'<>&\\x01\\x02\\x03\\x04\\x05', E'\\x03\\x04\\x05')`;
 const HEADLINE_OPTIONS = `'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MinWords=8, MaxWords=30, MaxFragments=2, FragmentDelimiter=" ... "'`;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows come untyped from knex; mapped once here */

@@ -92,8 +92,9 @@ export class TransferService {
     const unknown: FieldError[] = [];
     const foreign: FieldError[] = [];
     const conflicts: FieldError[] = [];
-    for (const [i, iuie] of iuies.entries()) {
-      const field = request.series !== undefined ? `series(${iuie})` : `body.caseFiles.${i}`;
+    const fieldOf = (iuie: string) => (request.series !== undefined ? 'body.series' : `body.caseFiles.${iuies.indexOf(iuie)}`);
+    for (const iuie of iuies) {
+      const field = fieldOf(iuie);
       const c = await caseFileRepository.findByIuie(trx, actor.agencyId, iuie, true);
       if (!c) {
         const elsewhere = await trx('case_files').where({ iuie }).first('id');
@@ -111,7 +112,7 @@ export class TransferService {
     const live = await repo.inLiveTransfer(trx, found.map((c) => c.id));
     for (const c of found) {
       const other = live.get(c.id);
-      if (other) conflicts.push({ field: `body.caseFiles.${iuies.indexOf(c.iuie)}`, message: `${c.iuie} ya está en la transferencia ${other}; espere su resultado o use esa transferencia` });
+      if (other) conflicts.push({ field: fieldOf(c.iuie), message: `${c.iuie} ya está en la transferencia ${other}; espere su resultado o use esa transferencia` });
     }
     if (conflicts.length) throw new ConflictError(`${conflicts.length} expediente(s) no se pueden transferir ahora; el detalle de cada uno está en errors.`, conflicts);
     const t = await repo.insert(
@@ -251,6 +252,8 @@ export class TransferService {
 
     const members = await repo.caseFiles(db, t.id);
     const parts: Array<CaseFilePart & { versions: PackagedVersion[] }> = [];
+    /** Numbers the work files of the whole package: two case files each have a documentos/000001.pdf. */
+    let converted = 0;
     for (const m of members) {
       const row = await caseFileRepository.findIndexVersion(db, m.caseFileId, m.indexVersion);
       if (!row) throw new TransferBuildError(`El expediente ${m.iuie} no tiene la versión ${m.indexVersion} de su índice sellado.`);
@@ -279,7 +282,7 @@ export class TransferService {
         const outcomePath = repDataPath(pdfaRep, f.path);
         const base = { at: this.clock.now(), type: 'migration', agents: [{ id: LEGAJO_AGENT, role: 'executing program' }, { id: gsAgent, role: 'executing program' }] };
         try {
-          const copy = await this.convert(converter, f, work, copies.files.length + 1, signal);
+          const copy = await this.convert(converter, f, work, ++converted, signal);
           copies.files.push({ ...f, ...copy, sourcePath: source, originalName: null, format: pronomFormat('application/pdf', { headerVersion: null, pdfa: '2b' }) });
           copies.events.push({ ...base, id: { type: 'legajo-migracion', value: outcomePath }, detail: `PDF a PDF/A-2b con ${converter.agent.name} ${converter.agent.version}`, outcome: 'success', objects: [{ id: { type: 'filepath', value: source }, role: 'source' }, { id: { type: 'filepath', value: outcomePath }, role: 'outcome' }] });
         } catch (err) {
@@ -326,8 +329,14 @@ export class TransferService {
         const v = byVersion.get(`${e.documentIdentifier}#${e.version}`);
         const where = `${e.documentIdentifier} v${e.version} (expediente ${iuie}, orden ${e.order})`;
         if (!v) throw new TransferBuildError(`No se encontró ${where} entre las versiones registradas.`);
-        if (!(await this.store.exists(v.object_key))) throw new TransferBuildError(`Falta en el almacén el contenido de ${where}, SHA-256 ${e.sha256}; restáurelo desde un respaldo y reintente la transferencia.`);
-        const head = e.mediaType === 'application/pdf' ? await this.head(v.object_key) : null;
+        const missing = () => new TransferBuildError(`Falta en el almacén el contenido de ${where}, SHA-256 ${e.sha256}; restáurelo desde un respaldo y reintente la transferencia.`);
+        // A PDF's first bytes (its version) are read anyway: that read is the presence check.
+        let head: Buffer | null = null;
+        if (e.mediaType === 'application/pdf') {
+          head = await this.head(v.object_key).catch((err: unknown) => {
+            throw err instanceof ObjectNotFoundError ? missing() : err;
+          });
+        } else if (!(await this.store.exists(v.object_key))) throw missing();
         const relative = prefix + e.packagePath!;
         files.push({ path: relative, sha256: e.sha256, size: e.size, mediaType: e.mediaType, created: v.created_at, format: pronomFormat(e.mediaType, { headerVersion: head && pdfHeaderVersion(head), pdfa: v.pdfa }), originalName: v.file_name, ref: `object:${v.object_key}` });
         versions.push({ path: repDataPath(iuie, relative), versionId: v.id, documentId: v.document_id, number: v.number, objectKey: v.object_key, createdAt: v.created_at });

@@ -23,6 +23,7 @@ const pageOut = z
     number: z.number().int(),
     state: z.enum(PAGE_STATES),
     confidence: z.number().nullable(),
+    rotation: z.number().int().describe('giro horario (grados) con que la página quedó derecha'),
     error: z.string().nullable(),
     reviewAction: z.enum(REVIEW_ACTIONS).nullable(),
     reviewedAt: z.iso.datetime().nullable(),
@@ -63,7 +64,7 @@ const reviewItemOut = z
   .object({ digitizationId: z.uuid(), documentId: z.uuid(), number: z.number().int(), state: z.enum(PAGE_STATES), confidence: z.number().nullable(), error: z.string().nullable(), text: z.string().nullable() })
   .meta({ id: 'ReviewQueueItem' });
 
-const pageView = (p: PageRow) => ({ number: p.number, state: p.state, confidence: p.confidence, error: p.error, reviewAction: p.reviewAction, reviewedAt: p.reviewedAt });
+const pageView = (p: PageRow) => ({ number: p.number, state: p.state, confidence: p.confidence, rotation: p.rotation, error: p.error, reviewAction: p.reviewAction, reviewedAt: p.reviewedAt });
 
 const view = (d: DigitizationRow, pages: PageRow[], renditions: RenditionRow[]) => ({
   id: d.id,

@@ -19,19 +19,19 @@ describe('legajo transfer create', () => {
     const s = await start(dataDir);
     try {
       const key = /(lgj_live_[A-Za-z0-9_-]{43})/.exec(s.stdout())![1]!;
-      const api = async (method: string, url: string, body?: unknown) => {
+      const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
         const res = await fetch(`${s.url}${url}`, { method, headers: { Authorization: `Bearer ${key}`, ...(body instanceof FormData ? {} : { 'Content-Type': 'application/json' }) }, body: body instanceof FormData ? body : JSON.stringify(body) });
         expect(res.status, await res.clone().text()).toBeLessThan(300);
-        return (await res.json()) as Record<string, never>;
+        return (await res.json()) as T;
       };
       const form = new FormData();
       form.set('metadata', JSON.stringify(validMetadata()));
-      form.set('file', new Blob([await makePdf(2, 'transferencia por línea de comandos')], { type: 'application/pdf' }), 'doc.pdf');
-      const doc = (await api('POST', '/v1/documents', form)) as { document: { id: string } };
-      closed = ((await api('POST', '/v1/case-files', validCaseFileMetadata())) as { caseFile: { iuie: string } }).caseFile.iuie;
+      form.set('file', new Blob([new Uint8Array(await makePdf(2, 'transferencia por línea de comandos'))], { type: 'application/pdf' }), 'doc.pdf');
+      const doc = await api<{ document: { id: string } }>('POST', '/v1/documents', form);
+      closed = (await api<{ caseFile: { iuie: string } }>('POST', '/v1/case-files', validCaseFileMetadata())).caseFile.iuie;
       await api('POST', `/v1/case-files/${closed}/entries`, { kind: 'document', documentId: doc.document.id, version: 1 });
       await api('POST', `/v1/case-files/${closed}/close`);
-      open = ((await api('POST', '/v1/case-files', validCaseFileMetadata())) as { caseFile: { iuie: string } }).caseFile.iuie;
+      open = (await api<{ caseFile: { iuie: string } }>('POST', '/v1/case-files', validCaseFileMetadata())).caseFile.iuie;
     } finally {
       s.child.kill('SIGTERM');
     }

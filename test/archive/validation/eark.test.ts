@@ -111,6 +111,16 @@ describe('E-ARK checks, one defect at a time', () => {
     expect(xsd).toMatchObject({ path: 'METS.xml', message: expect.stringMatching(/línea \d+: .*SHA256/) });
   }, 30_000);
 
+  it('refuses to read a METS or PREMIS over maxXmlBytes into memory, and says so', async () => {
+    const r = await validatePackage(sharedPath('samples/eark-sip-valid/minimal_SIP_plus_mets_SHOULD_MAY_items'), { ...LAX, maxXmlBytes: 12_000 });
+    expect(r.valid).toBe(false);
+    // METS.xml is 11,384 bytes and is read; both PREMIS files are larger.
+    expect(errors(r).filter((f) => f.rule === 'SAFE-LIMIT').map((f) => f.path).sort()).toEqual([
+      'metadata/preservation/package_preservation_meta_premis_v3.xml',
+      'representations/rep1/metadata/preservation/rep1_preservation_meta_premis_v2-1.xml',
+    ]);
+  }, 30_000);
+
   it('never passes silently without schemas or rules: it says which checks could not run and how to configure them', async () => {
     const dir = await copySample();
     const unset = await validatePackage(dir, { xsdDir: null, schematronDir: null, strict: false });
