@@ -335,13 +335,15 @@ transfer
             });
           process.stderr.write(`Transferencia ${created.id} (urn:uuid:${created.id})\n`);
           // Built here; the queued job finds it done. The bar follows the progress the build records.
+          const draw = async () => {
+            const p = (await rt.services.transfers.get(actor, created.id)).transfer;
+            const ratio = p.bytesTotal ? p.bytesDone / p.bytesTotal : 0;
+            process.stderr.write(`\r[${'#'.repeat(Math.round(ratio * 30)).padEnd(30, '.')}] ${Math.floor(ratio * 100)}% ${p.filesDone}/${p.filesTotal} archivos, ${(p.bytesDone / 1048576).toFixed(1)}/${(p.bytesTotal / 1048576).toFixed(1)} MB`);
+          };
           let building = true;
           const bar = (async () => {
             while (building) {
-              const t = await rt.services.transfers.get(actor, created.id);
-              const p = t.transfer;
-              const ratio = p.bytesTotal ? p.bytesDone / p.bytesTotal : 0;
-              process.stderr.write(`\r[${'#'.repeat(Math.round(ratio * 30)).padEnd(30, '.')}] ${Math.floor(ratio * 100)}% ${p.filesDone}/${p.filesTotal} archivos, ${(p.bytesDone / 1048576).toFixed(1)}/${(p.bytesTotal / 1048576).toFixed(1)} MB`);
+              await draw();
               await new Promise((r) => setTimeout(r, 500));
             }
           })();
@@ -354,6 +356,7 @@ transfer
             building = false;
             await bar;
           }
+          await draw();
           const done = (await rt.services.transfers.get(actor, created.id)).transfer;
           if (done.state !== 'ready') throw new InvalidArgumentError(`\nla transferencia ${created.id} quedó ${done.state}: ${done.error ?? 'sin detalle'}`);
           const t = await rt.services.transfers.packageOf(actor, created.id);
