@@ -49,7 +49,8 @@ export async function up(knex: Knex): Promise<void> {
     t.comment('Distinct words (accents folded, lower case) of the indexed texts: where the approximate search finds the real words nearest to damaged ones. Not unique on purpose (see legajo_add_search_words); a rare duplicate is harmless.');
     t.text('word').notNullable().index().comment('A word of 3 to 40 characters with at least one letter.');
   });
-  await knex.raw('CREATE INDEX search_words_trigram ON search_words USING gist (word gist_trgm_ops)');
+  // GIN rather than GiST: on 90,000 words a similarity lookup took 5 ms against 23 ms (bench/search.bench.ts).
+  await knex.raw('CREATE INDEX search_words_trigram ON search_words USING gin (word gin_trgm_ops)');
   await knex.raw(`CREATE FUNCTION legajo_search_words(text) RETURNS SETOF text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     AS $$ SELECT w FROM unnest(pg_catalog.tsvector_to_array(pg_catalog.to_tsvector('pg_catalog.simple'::regconfig, public.legajo_search_text($1)))) w
           WHERE length(w) BETWEEN 3 AND 40 AND w ~ '[a-z]' $$`);
