@@ -87,6 +87,7 @@ export function createServices({ knex, clock, store, signing, documents, links, 
   const documentService = documentsIn(knex);
   const copiesIn = (db: Knex) => new AuthorizedCopyService(db, store, audit, clock, signing.seal, documentsIn(db), caseFiles, publicBaseUrl, signing.maxBytes);
   const retention = new RetentionService(knex, audit);
+  const transfers = new TransferService(knex, store, audit, clock, jobs, transferSettings(archive ?? defaultArchiveDirs()));
   return {
     audit,
     apiKeys,
@@ -106,7 +107,7 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     fixity: new FixityService(knex, store, audit, clock, jobs, fixity ?? DEFAULT_FIXITY_SETTINGS),
     retention,
     legalHolds: new LegalHoldService(knex, audit, retention),
-    transfers: new TransferService(knex, store, audit, clock, jobs, transferSettings(archive ?? defaultArchiveDirs())),
-    dispositions: new DispositionService(knex, store, audit, clock, signing.seal, retention, jobs, () => null),
+    transfers,
+    dispositions: new DispositionService(knex, store, audit, clock, signing.seal, retention, jobs, transfers),
   };
 }

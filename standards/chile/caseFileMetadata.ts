@@ -37,7 +37,7 @@ export const MGDEE = {
 export const iuieSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,99}$/, 'IUIe inválido');
 
 /** MGDEE1_4 has no value list in the guide; these are legajo's, mapped to ENI's E01/E02 on export. */
-export const CASE_FILE_STATES = ['abierto', 'cerrado', 'recibido'] as const;
+export const CASE_FILE_STATES = ['abierto', 'cerrado', 'recibido', 'transferido'] as const;
 export type CaseFileState = (typeof CASE_FILE_STATES)[number];
 
 export const ACTOR_RELATIONS = { 1: 'Responsable', 2: 'Interesado', 3: 'Autor', 4: 'Referido', 5: 'Destinatario', 6: 'Ministro de Fe' } as const;

@@ -130,6 +130,9 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     const held = await closedCaseFile('05', 1);
     const overridden = await closedCaseFile('05', 1);
     const late = await closedCaseFile('05', 1);
+    expect((await series(proposer.token, '10')).status).toBe(201);
+    expect((await rule(proposer.token, { series: '10', periodYears: 3, disposition: 'transfer' })).status).toBe(201);
+    const historic = await closedCaseFile('10', 1);
     const hold = await as(proposer.token).post('/v1/legal-holds', { caseFile: held.iuie, reason: 'Causa rol C-123-2026, 1.er Juzgado Civil de Santiago' });
     expect(hold.status, hold.text).toBe(201);
     const override = await as(proposer.token).post('/v1/retention-overrides', { caseFile: overridden.iuie, periodYears: 50, disposition: 'transfer', reason: 'Valor histórico: primer subsidio de la comuna' });
@@ -146,6 +149,7 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect(itemOf(held.iuie)).toMatchObject({ action: 'destroy', state: 'skipped' });
     expect(itemOf(held.iuie)!.skipReason).toContain('C-123-2026');
     expect(itemOf(overridden.iuie)).toBeUndefined();
+    expect(itemOf(historic.iuie)).toMatchObject({ action: 'transfer', state: 'pending' });
     const destroyTotals = plan.body.totals.filter((x: { action: string; state: string }) => x.action === 'destroy' && x.state === 'pending');
     expect(destroyTotals[0].items).toBeGreaterThanOrEqual(3);
     // A dry run touches nothing.
@@ -184,6 +188,14 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect(done.body.itemsDone).toBe(done.body.itemsTotal);
     expect(done.body.certificateNumber).toMatch(/^AE-\d{4}-\d{6}$/);
     const finalItems = (await as(proposer.token).get(`/v1/dispositions/${plan.body.id}/items?limit=100`)).body.items as typeof items;
+    // Records due for transfer go into one transfer, built by its own job; their content stays.
+    expect(finalItems.find((i) => i.label.startsWith(historic.iuie))).toMatchObject({ state: 'done' });
+    expect(done.body.transferId).toEqual(expect.any(String));
+    const transfer = await as(approver.token).get(`/v1/transfers/${done.body.transferId}`);
+    expect(transfer.status, transfer.text).toBe(200);
+    expect(JSON.stringify(transfer.body)).toContain(historic.iuie);
+    expect(enqueued.some((j) => j.name === 'transfer.build')).toBe(true);
+    expect((await content(proposer.token, historic.documents[0]!)).status).toBe(200);
     expect(finalItems.find((i) => i.label.startsWith(late.iuie))).toMatchObject({ state: 'skipped' });
     expect(finalItems.find((i) => i.label.startsWith(late.iuie))!.skipReason).toContain('Sumario administrativo');
 

@@ -12,6 +12,8 @@ const PACKAGES: Record<string, string> = {
   openssl: 'openssl',
   chromium: 'chromium',
   xmlsec1: 'xmlsec1',
+  gs: 'ghostscript',
+  unzip: 'unzip',
 };
 
 const available = new Map<string, boolean>();

@@ -116,7 +116,7 @@ export class DispositionService {
     private readonly seal: Signer,
     private readonly retention: RetentionService,
     private readonly jobs: JobQueue,
-    private readonly transfers: () => TransferRequester | null,
+    private readonly transfers: TransferRequester,
   ) {}
 
   /** The dry run: what is due by the cut-off, with counts and sizes per action; held and review items listed as skipped. */
@@ -268,14 +268,9 @@ export class DispositionService {
         if (reason) await this.skip(trx, id, item.seq, reason);
         else go.push(item);
       }
-      const transfers = this.transfers();
       if (go.length === 0) return;
-      if (!transfers) {
-        for (const item of go) await this.skip(trx, id, item.seq, 'este proceso no construye transferencias');
-        return;
-      }
       const iuies = await trx('case_files').whereIn('id', go.map((i) => i.targetId)).pluck('iuie');
-      const transfer = await transfers.createTransfer(trx, actor, { caseFiles: iuies }, { dispositionId: id });
+      const transfer = await this.transfers.createTransfer(trx, actor, { caseFiles: iuies }, { dispositionId: id });
       await trx('disposition_items').where({ disposition_id: id }).whereIn('seq', go.map((i) => i.seq)).update({ state: 'done', done_at: this.clock.now() });
       await trx('dispositions').where({ id }).update({ transfer_id: transfer.id, items_done: trx.raw('items_done + ?', [go.length]) });
       await this.record(trx, actor, 'disposition.transfer', id, { transfer: transfer.id, items: go.map((i) => i.seq) });

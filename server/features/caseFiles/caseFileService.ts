@@ -34,7 +34,7 @@ const yyyymmdd = (d: Date) => d.toISOString().slice(0, 10).replaceAll('-', '');
 const ACCESS = 'case-file.access.';
 
 /** ENI's Estado: E01 open, E02 closed; a received remission is closed for the receiver. */
-const ENI_STATE: Record<CaseFileState, 'E01' | 'E02'> = { abierto: 'E01', cerrado: 'E02', recibido: 'E02' };
+const ENI_STATE: Record<CaseFileState, 'E01' | 'E02'> = { abierto: 'E01', cerrado: 'E02', recibido: 'E02', transferido: 'E02' };
 
 export class CaseFileService {
   constructor(

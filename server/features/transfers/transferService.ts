@@ -104,8 +104,7 @@ export class TransferService {
       found.push(c);
       if (c.state === 'abierto') conflicts.push({ field, message: `${iuie} está abierto: ciérrelo (POST /v1/case-files/${iuie}/close) antes de transferirlo` });
       else if (c.state === 'recibido') conflicts.push({ field, message: `${iuie} es una remisión recibida de otro órgano: la transfiere su órgano productor` });
-      // The migration adds 'transferido' to the column; CASE_FILE_STATES (standards/chile) does not list it yet.
-      else if ((c.state as string) === 'transferido') conflicts.push({ field, message: `${iuie} ya fue transferido al Archivo Nacional` });
+      else if (c.state === 'transferido') conflicts.push({ field, message: `${iuie} ya fue transferido al Archivo Nacional` });
     }
     if (unknown.length) throw new ValidationError(`${unknown.length} expediente(s) no existen en su agencia; revise los IUIe indicados en errors.`, unknown);
     if (foreign.length) throw new ForbiddenError(`${foreign.length} expediente(s) pertenecen a otro órgano; solo puede transferir los expedientes de su agencia.`, foreign);
