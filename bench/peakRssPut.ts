@@ -4,6 +4,7 @@
 // high-water mark survives fork+exec, so a child reports its parent's footprint when that was larger.
 import { FilesystemObjectStore } from '../storage/FilesystemObjectStore.ts';
 import { generatedStream } from '../test/storage/generatedStream.ts';
+import { measurePeakRss } from './measurePeakRss.ts';
 
 const root = process.argv[2]!;
 const size = Number(process.argv[3]);
@@ -11,33 +12,25 @@ const store = new FilesystemObjectStore({ root });
 await store.init();
 
 const MiB = 1024 * 1024;
-const rssBeforeMiB = process.memoryUsage.rss() / MiB;
-let peakRss = 0;
-const sample = (): void => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-};
-const sampler = setInterval(sample, 5);
 let nextReport = 0;
-const started = performance.now();
-const result = await store.put(
-  generatedStream(size, {
-    seed: 2024,
-    onProduced: (total) => {
-      if (total >= nextReport) {
-        process.stderr.write(`  peak RSS put: ${(total / MiB).toFixed(0)} / ${(size / MiB).toFixed(0)} MiB\n`);
-        nextReport += 256 * MiB;
-      }
-    },
-  }),
+const { result, seconds, rssBeforeMiB, peakRssMiB } = await measurePeakRss(() =>
+  store.put(
+    generatedStream(size, {
+      seed: 2024,
+      onProduced: (total) => {
+        if (total >= nextReport) {
+          process.stderr.write(`  peak RSS put: ${(total / MiB).toFixed(0)} / ${(size / MiB).toFixed(0)} MiB\n`);
+          nextReport += 256 * MiB;
+        }
+      },
+    }),
+  ),
 );
-const seconds = (performance.now() - started) / 1000;
-sample();
-clearInterval(sampler);
 process.stdout.write(
   JSON.stringify({
     size: result.size,
     seconds,
     rssBeforeMiB,
-    peakRssMiB: peakRss / MiB,
+    peakRssMiB,
   }) + '\n',
 );

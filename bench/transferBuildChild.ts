@@ -9,6 +9,7 @@ import { openDatabase } from '../server/db/openDatabase.ts';
 import { TransferService } from '../server/features/transfers/transferService.ts';
 import { noJobQueue } from '../server/queue/JobQueue.ts';
 import { benchServices } from './benchServices.ts';
+import { measurePeakRss } from './measurePeakRss.ts';
 
 const work = process.argv[2]!;
 const transferId = process.argv[3]!;
@@ -17,18 +18,7 @@ const db = await openDatabase({ kind: 'pglite', dataDir: join(work, 'pg') });
 const { store, services } = await benchServices(db, work);
 const transfers = new TransferService(db.knex, store, services.audit, systemClock, noJobQueue, { xsdDir, workDir: os.tmpdir(), pdfa: async () => null });
 
-const MiB = 1024 * 1024;
-const rssBeforeMiB = process.memoryUsage.rss() / MiB;
-let peakRss = 0;
-const sample = (): void => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-};
-const sampler = setInterval(sample, 5);
-const started = performance.now();
-await transfers.runBuild(transferId);
-const seconds = (performance.now() - started) / 1000;
-sample();
-clearInterval(sampler);
+const { seconds, rssBeforeMiB, peakRssMiB } = await measurePeakRss(() => transfers.runBuild(transferId));
 const row = await db.knex('transfers').where({ id: transferId }).first('state', 'package_size', 'bytes_total', 'files_total', 'error');
 await db.close();
-process.stdout.write(JSON.stringify({ seconds, rssBeforeMiB, peakRssMiB: peakRss / MiB, state: row.state, error: row.error, packageBytes: Number(row.package_size), payloadBytes: Number(row.bytes_total), files: row.files_total }) + '\n');
+process.stdout.write(JSON.stringify({ seconds, rssBeforeMiB, peakRssMiB, state: row.state, error: row.error, packageBytes: Number(row.package_size), payloadBytes: Number(row.bytes_total), files: row.files_total }) + '\n');

@@ -36,7 +36,8 @@ export interface AuditEventFilter {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-interface RawRow {
+/** An audit_events row as the database returns it. */
+export interface RawAuditRow {
   id: string | number;
   chain: string;
   chain_seq: string | number;
@@ -53,7 +54,7 @@ interface RawRow {
 }
 
 // int8 arrives as a string from node-postgres and as a number from PGlite.
-const toRow = (r: RawRow): AuditEventRow => ({
+const toRow = (r: RawAuditRow): AuditEventRow => ({
   id: Number(r.id),
   chain: r.chain,
   chainSeq: Number(r.chain_seq),
@@ -100,7 +101,7 @@ export const auditRepository = {
       })
       .returning('*');
     await trx('audit_chain_heads').where({ chain: e.chain }).update({ seq: e.chainSeq, hash: e.hash });
-    return toRow(row as RawRow);
+    return toRow(row as RawAuditRow);
   },
 
   async list(db: Db, f: AuditEventFilter): Promise<AuditEventRow[]> {
@@ -112,13 +113,13 @@ export const auditRepository = {
     if (f.from) q.andWhere('occurred_at', '>=', f.from);
     if (f.to) q.andWhere('occurred_at', '<', f.to);
     if (f.afterId !== undefined) q.andWhere('id', '>', f.afterId);
-    return ((await q) as RawRow[]).map(toRow);
+    return ((await q) as RawAuditRow[]).map(toRow);
   },
 
   /** One page of a chain in chain order, for verification. */
   async chainPage(db: Db, chain: string, afterSeq: number, limit: number): Promise<AuditEventRow[]> {
     const rows = await db('audit_events').where({ chain }).andWhere('chain_seq', '>', afterSeq).orderBy('chain_seq').limit(limit);
-    return (rows as RawRow[]).map(toRow);
+    return (rows as RawAuditRow[]).map(toRow);
   },
 
   async chains(db: Db): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { PremisAgent, PremisEvent, PremisId } from '../../../standards/archive/package/premis.ts';
 import type { Db } from '../../db/Db.ts';
+import type { RawAuditRow } from '../audit/auditRepository.ts';
 
 /** A stored document version as the package carries it: `path` is its PREMIS file identifier. */
 export interface PackagedVersion {
@@ -34,20 +35,7 @@ const CASE_FILE_ACTS: Record<string, string> = {
   'transfer.create': 'transfer',
 };
 
-interface AuditRow {
-  id: string | number;
-  chain: string;
-  chain_seq: string | number;
-  actor_id: string | null;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  occurred_at: Date;
-  request_id: string | null;
-  data: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+type AuditRow = Omit<RawAuditRow, 'agency_id'>;
 
 const agentsFor = (actor: string | null) => (actor ? [{ id: principalAgent(actor), role: 'implementer' }, { id: LEGAJO_AGENT, role: 'executing program' }] : [{ id: LEGAJO_AGENT, role: 'executing program' }]);
 
