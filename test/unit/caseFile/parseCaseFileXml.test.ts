@@ -137,7 +137,7 @@ describe('parseCaseFileXml', () => {
       ['<Relacion>2</Relacion>', '<Relacion>7</Relacion>', '/Expediente/Indice/Documento[1]/Metadato[10]/Actor/Relacion: valor «7» inválido: se esperaba un entero entre 1 y 6'],
       ['<MGDEE6_1>1</MGDEE6_1>', '<MGDEE6_1>5</MGDEE6_1>', '/Expediente/Metadatos/MGDEE6_1: valor «5» inválido: se esperaba un entero entre 1 y 4'],
       ['<MGDEE3_1>2026-11-20T10:00:00Z</MGDEE3_1>', '<MGDEE3_1>2026-11-20T10:00:00</MGDEE3_1>', '/Expediente/Metadatos/MGDEE3_1: valor «2026-11-20T10:00:00» inválido: se esperaba una fecha y hora ISO 8601 con zona horaria, p. ej. 2026-11-24T10:00:00.000Z'],
-      ['<MGDEE1_4>cerrado</MGDEE1_4>', '<MGDEE1_4>archivado</MGDEE1_4>', '/Expediente/Metadatos/MGDEE1_4: valor «archivado» inválido: se esperaba uno de: abierto, cerrado, recibido'],
+      ['<MGDEE1_4>cerrado</MGDEE1_4>', '<MGDEE1_4>archivado</MGDEE1_4>', '/Expediente/Metadatos/MGDEE1_4: valor «archivado» inválido: se esperaba uno de: abierto, cerrado, recibido, transferido'],
       [/<MGDEE52>[\s\S]*?<\/MGDEE52>/, '', '/Expediente/Metadatos: falta el elemento obligatorio MGDEE52; en su lugar viene MGDEE6_1'],
       ['<Folios primero="5" ultimo="5"/>', '<Folios primero="5"/>', '/Expediente/Indice/Documento[2]/Folios/@ultimo: falta el atributo obligatorio'],
       ['<Folios primero="5" ultimo="5"/>', '<Folios primero="0" ultimo="5"/>', '/Expediente/Indice/Documento[2]/Folios/@primero: valor «0» inválido: se esperaba un entero mayor o igual que 1'],
