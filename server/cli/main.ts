@@ -216,7 +216,7 @@ caseFile
         });
         for (const v of report.sealedVersions) process.stdout.write(`${v.storedBytesMatch && v.seal.valid ? 'ok   ' : 'ERROR'}  índice sellado v${v.version} (${v.seal.signer?.commonName ?? 'sin firmante'})\n`);
         for (const p of report.problems) process.stdout.write(`ERROR  ${p.path}${p.order === null ? '' : `, orden ${p.order}`}: ${p.problem}\n`);
-        process.stdout.write(`${report.valid ? 'ok' : 'ERROR'}  ${iuie}: ${report.entries} entradas, ${report.documentsHashed} documentos recalculados, ${report.problems.length} problema(s)\n`);
+        process.stdout.write(`${report.valid ? 'ok' : 'ERROR'}  ${iuie}: ${report.entries} entradas, ${report.documentsHashed} documentos recalculados${report.documentsDestroyed ? `, ${report.documentsDestroyed} eliminados conforme a su retención (queda su hash)` : ''}, ${report.problems.length} problema(s)\n`);
         if (!report.valid) process.exitCode = 1;
       } finally {
         await rt.close();

@@ -209,6 +209,9 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect((await content(proposer.token, twin.body.document.id)).status).toBe(200);
     expect((await content(proposer.token, held.documents[0]!)).status).toBe(200);
     expect((await content(proposer.token, late.documents[0]!)).status).toBe(200);
+    // Verifying the destroyed case file says what was destroyed, without calling it damage.
+    const verified = await t.request().get(`/v1/case-files/${doomed.iuie}/verify`).set(bearer(proposer.token));
+    expect(verified.body).toMatchObject({ valid: true, problems: [], documentsDestroyed: 2, documentsHashed: 0 });
     // Metadata stays readable.
     expect((await t.request().get(`/v1/documents/${doomed.documents[1]}`).set(bearer(proposer.token))).status).toBe(200);
 

@@ -24,6 +24,8 @@ export interface CaseFileVerification {
   state: string;
   entries: number;
   documentsHashed: number;
+  /** Versions whose content was destroyed under their retention schedule: only their recorded hash remains. */
+  documentsDestroyed: number;
   sealedVersions: SealedVersionCheck[];
   problems: IndexProblem[];
 }
@@ -63,8 +65,13 @@ export async function verifyCaseFile(
   problems.push(...checkIndexStructure(live, path));
 
   let documentsHashed = 0;
+  let documentsDestroyed = 0;
+  const versionIds = details.filter((d) => d.kind === 'document').map((d) => d.versionId!);
+  const destroyed = new Set<string>(versionIds.length ? await deps.db('disposed_versions').whereIn('version_id', versionIds).pluck('version_id') : []);
   for (const d of details) {
-    if (d.kind === 'document') {
+    if (d.kind === 'document' && destroyed.has(d.versionId!)) {
+      documentsDestroyed++;
+    } else if (d.kind === 'document') {
       const actual = await hashStored(deps.store, d.version!.objectKey);
       documentsHashed++;
       if (actual === null) report(d.position, `falta el contenido de ${d.document!.identifier} v${d.version!.number} en el almacén`);
@@ -78,6 +85,7 @@ export async function verifyCaseFile(
         const inner = await verifyCaseFile(deps, nested, `${path}/${nested.iuie}`, seen);
         problems.push(...inner.problems);
         documentsHashed += inner.documentsHashed;
+        documentsDestroyed += inner.documentsDestroyed;
       }
     }
   }
@@ -123,5 +131,5 @@ export async function verifyCaseFile(
       }
     }
   }
-  return { iuie: c.iuie, valid: problems.length === 0, checkedAt: deps.clock.now(), state: c.state, entries: details.length, documentsHashed, sealedVersions, problems };
+  return { iuie: c.iuie, valid: problems.length === 0, checkedAt: deps.clock.now(), state: c.state, entries: details.length, documentsHashed, documentsDestroyed, sealedVersions, problems };
 }
