@@ -212,6 +212,9 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     // Verifying the destroyed case file says what was destroyed, without calling it damage.
     const verified = await t.request().get(`/v1/case-files/${doomed.iuie}/verify`).set(bearer(proposer.token));
     expect(verified.body).toMatchObject({ valid: true, problems: [], documentsDestroyed: 2, documentsHashed: 0 });
+    const exported = await t.request().get(`/v1/case-files/${doomed.iuie}/export`).set(bearer(proposer.token));
+    expect(exported.status).toBe(410);
+    expect(exported.body.detail).toContain('tabla de retención');
     // Metadata stays readable.
     expect((await t.request().get(`/v1/documents/${doomed.documents[1]}`).set(bearer(proposer.token))).status).toBe(200);
 

@@ -7,7 +7,7 @@ import { nestedFolder } from '../../../standards/caseFile/remissionLayout.ts';
 import type { ObjectStore, PutResult } from '../../../storage/ObjectStore.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/Db.ts';
-import { ConflictError, ValidationError } from '../../errors.ts';
+import { ConflictError, GoneError, ValidationError } from '../../errors.ts';
 import type { AuditService } from '../audit/auditService.ts';
 import { documentRepository, type DocumentRow } from '../documents/documentRepository.ts';
 import { indexDocumentText, metadataText } from '../search/indexDocumentText.ts';
@@ -50,6 +50,11 @@ export class RemissionService {
   ) {}
 
   async export(actor: Actor, iuie: string): Promise<{ fileName: string; indexVersion: number; indexSha256: string; body: Readable }> {
+    const c = await this.caseFiles.require(this.knex, actor, iuie);
+    const destroyed = await this.knex('case_file_entries as e').join('disposed_versions as dv', 'dv.version_id', 'e.version_id').where('e.case_file_id', c.id).first('e.position');
+    if (destroyed) {
+      throw new GoneError(`El contenido del expediente ${iuie} se eliminó conforme a su tabla de retención (entrada ${destroyed.position} y otras): no puede remitirse; quedan su índice sellado y sus metadatos.`);
+    }
     const { index } = await this.caseFiles.sealForRemission(actor, iuie);
     const sealed = await readSealedIndex(this.store, index.objectKey);
     return { fileName: `${iuie}-indice-v${index.number}.tar`, indexVersion: index.number, indexSha256: index.sha256, body: writePackage(this.store, sealed.xml, sealed.index) };
