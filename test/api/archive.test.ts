@@ -212,6 +212,8 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     // Verifying the destroyed case file says what was destroyed, without calling it damage.
     const verified = await t.request().get(`/v1/case-files/${doomed.iuie}/verify`).set(bearer(proposer.token));
     expect(verified.body).toMatchObject({ valid: true, problems: [], documentsDestroyed: 2, documentsHashed: 0 });
+    const copy = await t.request().post(`/v1/documents/${doomed.documents[1]}/versions/1/authorized-copies`).set(bearer(proposer.token)).send({});
+    expect(copy.status, copy.text).toBe(410);
     const exported = await t.request().get(`/v1/case-files/${doomed.iuie}/export`).set(bearer(proposer.token));
     expect(exported.status).toBe(410);
     expect(exported.body.detail).toContain('tabla de retención');

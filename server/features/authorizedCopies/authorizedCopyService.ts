@@ -17,6 +17,7 @@ import { readWhole } from '../documents/storeRangeSource.ts';
 import { assertObjectPresent, discardIfUnreferenced } from '../objects/objectGuard.ts';
 import type { Actor } from '../principals/Actor.ts';
 import type { Signer } from '../signing/Signer.ts';
+import { assertContentKept } from '../archive/assertContentKept.ts';
 
 /** Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -126,6 +127,7 @@ export class AuthorizedCopyService {
       throw new ValidationError(`Solo se emiten copias autorizadas de PDF; la versión ${n} es ${version.mediaType}.`, [{ field: 'version', message: 'no es PDF' }]);
     }
     if (version.size > this.maxBytes) throw new PayloadTooLargeError(`La versión supera ${this.maxBytes} bytes, el máximo para emitir una copia.`);
+    await assertContentKept(this.knex, version.id);
     const code = newVerificationCode();
     const issuedAt = this.clock.now();
     let pdf: Uint8Array;
