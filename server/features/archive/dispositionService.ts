@@ -89,12 +89,12 @@ const toItem = (r: any): DispositionItemRow => ({
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Why a listed record must not be acted on now, or null if it still may be. */
-function blocker(record: RecordSchedule | undefined, item: DispositionItemRow, cutOff: Date): string | null {
+function blocker(record: RecordSchedule | undefined, action: DispositionItemRow['action'], cutOff: Date): string | null {
   if (!record) return 'ya no está bajo calendario (reabierto, transferido o eliminado)';
   if (record.holds.length) return `retención legal activa: ${record.holds.map((h) => h.reason).join('; ')}`;
   if (!record.schedule || record.schedule.dueAt > cutOff) return 'su plazo de conservación cambió y ya no está vencido';
-  if (record.schedule.disposition !== item.action) return `su disposición cambió a ${record.schedule.disposition}`;
-  if (item.action === 'review') return 'requiere revisión de un archivero (disposición «review»)';
+  if (record.schedule.disposition !== action) return `su disposición cambió a ${record.schedule.disposition}`;
+  if (action === 'review') return 'requiere revisión de un archivero (disposición «review»)';
   return null;
 }
 
@@ -128,8 +128,7 @@ export class DispositionService {
         .insert({ agency_id: actor.agencyId, state: 'proposed', due_at: dueAt, items_total: due.length, bytes_total: due.reduce((n, r) => n + r.bytes, 0), created_by: actor.principalId })
         .returning('*');
       const items = due.map((r, i) => {
-        const item = { seq: i + 1, action: r.schedule!.disposition } as DispositionItemRow;
-        const reason = blocker(r, item, dueAt);
+        const reason = blocker(r, r.schedule!.disposition, dueAt);
         return {
           disposition_id: row.id,
           seq: i + 1,
@@ -264,7 +263,7 @@ export class DispositionService {
       const records = await this.current(trx, d.agency_id, items);
       const go: DispositionItemRow[] = [];
       for (const item of items) {
-        const reason = blocker(records.get(item.targetId), item, d.due_at) ?? (item.targetType === 'document' ? 'un documento fuera de expediente no se transfiere solo: incorpórelo a un expediente' : null);
+        const reason = blocker(records.get(item.targetId), item.action, d.due_at) ?? (item.targetType === 'document' ? 'un documento fuera de expediente no se transfiere solo: incorpórelo a un expediente' : null);
         if (reason) await this.skip(trx, id, item.seq, reason);
         else go.push(item);
       }
@@ -284,7 +283,7 @@ export class DispositionService {
     if (!raw || raw.state !== 'pending') return [];
     const item = toItem(raw);
     const record = (await this.current(trx, d.agency_id, [item])).get(item.targetId);
-    const reason = blocker(record, item, d.due_at);
+    const reason = blocker(record, item.action, d.due_at);
     if (reason) {
       await this.skip(trx, id, seq, reason);
       return [];

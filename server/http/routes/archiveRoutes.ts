@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ObjectStore } from '../../../storage/ObjectStore.ts';
 import type { HoldRow, RuleRow, SeriesRow } from '../../features/archive/archiveRepository.ts';
-import { planInput } from '../../features/archive/dispositionService.ts';
+import { planInput, type DispositionRow } from '../../features/archive/dispositionService.ts';
 import { DISPOSITIONS, TRIGGERS } from '../../features/archive/effectiveSchedule.ts';
 import { holdInput, releaseInput } from '../../features/archive/legalHoldService.ts';
 import { overrideInput, ruleInput, seriesInput, type RecordSchedule } from '../../features/archive/retentionService.ts';
@@ -99,7 +99,8 @@ const ruleView = (r: RuleRow) => ({
 });
 const holdView = (h: HoldRow) => ({ id: h.id, targetType: h.targetType, targetId: h.targetId, series: h.seriesCode, reason: h.reason, createdAt: h.createdAt, releasedAt: h.releasedAt, releaseReason: h.releaseReason });
 const scheduleView = (r: RecordSchedule) => ({ targetType: r.targetType, targetId: r.targetId, label: r.label, series: r.seriesCode, schedule: r.schedule, holds: r.holds.map(holdView) });
-const dispositionView = ({ createdBy: _c, approvedBy: _a, certificateSha256: _s, ...d }: Awaited<ReturnType<Services['dispositions']['get']>>) => d;
+/** A run as the API shows it: who proposed and approved stay in the audit log, the certificate's hash in its ETag. */
+const dispositionView = <T extends DispositionRow>({ createdBy: _c, approvedBy: _a, certificateSha256: _s, ...d }: T) => d;
 
 export function archiveRoutes(s: Services, store: ObjectStore): RouteDef[] {
   return [
@@ -239,7 +240,7 @@ export function archiveRoutes(s: Services, store: ObjectStore): RouteDef[] {
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
       responses: { 200: { description: 'Las eliminaciones', schema: z.object({ items: z.array(dispositionOut.omit({ totals: true })) }) } },
       async handler(ctx, { query }, actor) {
-        ctx.body = { items: (await s.dispositions.list(actor, query.limit)).map(({ createdBy: _c, approvedBy: _a, certificateSha256: _s, ...d }) => d) };
+        ctx.body = { items: (await s.dispositions.list(actor, query.limit)).map(dispositionView) };
       },
     }),
     defineRoute({
