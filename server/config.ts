@@ -56,6 +56,13 @@ const envSchema = z
     // 06:00 UTC is 02:00 or 03:00 in Chile: the quietest hours for the store.
     FIXITY_CRON: z.string().min(9).default('0 6 * * *'),
     FIXITY_MAX_BYTES_PER_SECOND: byteSize.default(0),
+    OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_SCOPES: z.string().min(1).default('openid run name'),
+    // Without OIDC_ISSUER, development and test processes sign people in through a provider of their own at /dev-oidc.
+    DEV_OIDC: bool.optional(),
+    SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 7).default(8),
   });
 
 /** Checked on the raw environment so these are reported together with any other invalid variable. */
@@ -64,6 +71,13 @@ function missingS3Settings(env: Record<string, string | undefined>): string[] {
   return ['S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']
     .filter((key) => !env[key])
     .map((key) => `${key}: es obligatorio cuando S3_ENDPOINT está definido`);
+}
+
+function missingOidcSettings(env: Record<string, string | undefined>): string[] {
+  if (!env.OIDC_ISSUER) return [];
+  return ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET']
+    .filter((key) => !env[key])
+    .map((key) => `${key}: es obligatorio cuando OIDC_ISSUER está definido`);
 }
 
 function missingFirmaGobSettings(env: Record<string, string | undefined>): string[] {
@@ -103,6 +117,17 @@ export interface Config {
    */
   archive: { xsdDir: string | null; schematronDir: string | null };
   documents: { maxUploadBytes: number; maxPdfPages: number };
+  /**
+   * People's sign-in. `oidc` is the external provider (ClaveÚnica or an agency's own); without one, `devOidc` serves
+   * a local provider with test people under /dev-oidc (never in production). Cookies are Secure unless the public
+   * URL is plain http on a host other than localhost (browsers treat localhost as secure).
+   */
+  web: {
+    oidc: { issuer: string; clientId: string; clientSecret: string; scopes: string } | null;
+    devOidc: boolean;
+    sessionTtlMs: number;
+    secureCookies: boolean;
+  };
   signing: {
     maxBytes: number;
     /** Agency seal (PKCS#12). Without SEAL_P12_PATH a development CA and seal are generated under DATA_DIR/seal. */
@@ -124,6 +149,16 @@ export function defaultArchiveDirs(): Config['archive'] {
   return { xsdDir: sharedDataDir('xsd'), schematronDir: sharedDataDir('schematron/eark-csip-2.1.0') };
 }
 
+function webSettings(e: z.output<typeof envSchema>): Config['web'] {
+  const publicUrl = new URL(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`);
+  return {
+    oidc: e.OIDC_ISSUER ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID!, clientSecret: e.OIDC_CLIENT_SECRET!, scopes: e.OIDC_SCOPES } : null,
+    devOidc: !e.OIDC_ISSUER && (e.DEV_OIDC ?? e.NODE_ENV !== 'production'),
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
+    secureCookies: publicUrl.protocol === 'https:' || publicUrl.hostname === 'localhost',
+  };
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Configuración inválida:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -140,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(entorno)'}: ${i.message}`)),
     ...missingS3Settings(cleaned),
     ...missingFirmaGobSettings(cleaned),
+    ...missingOidcSettings(cleaned),
+    ...(cleaned.OIDC_ISSUER && cleaned.DEV_OIDC && bool.parse(cleaned.DEV_OIDC) ? ['DEV_OIDC: no puede activarse junto con OIDC_ISSUER'] : []),
+    ...(cleaned.NODE_ENV === 'production' && !cleaned.OIDC_ISSUER && cleaned.DEV_OIDC && bool.parse(cleaned.DEV_OIDC) ? ['DEV_OIDC: el proveedor de desarrollo no puede usarse en producción'] : []),
     ...(cleaned.SEAL_P12_PATH && cleaned.SEAL_P12_PASSWORD === undefined ? ['SEAL_P12_PASSWORD: es obligatorio cuando SEAL_P12_PATH está definido'] : []),
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
@@ -175,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       schematronDir: e.ARCHIVE_SCHEMATRON_DIR ? path.resolve(e.ARCHIVE_SCHEMATRON_DIR) : defaultArchiveDirs().schematronDir,
     },
     documents: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxPdfPages: e.MAX_PDF_PAGES },
+    web: webSettings(e),
     signing: {
       maxBytes: e.SIGNING_MAX_BYTES,
       seal: e.SEAL_P12_PATH

@@ -24,6 +24,7 @@ import { textExtractJob } from './features/search/textExtractionService.ts';
 import { lazyOcrEngine } from './features/digitizations/lazyOcrEngine.ts';
 import { createTesseractEngine } from '../ocr-worker/engine/tesseractEngine.ts';
 import { VERSION } from './version.ts';
+import { webSetup } from './web/webSetup.ts';
 import { objectKey } from '../storage/objectKey.ts';
 import { DEFAULT_FIXITY_SETTINGS, fixityCheckJob } from './features/fixity/fixityService.ts';
 import { dispositionRunJob } from './features/archive/dispositionService.ts';
@@ -76,6 +77,7 @@ export async function openRuntime(config: Config, log: Logger, clock: Clock = sy
         digitization: { ...DEFAULT_DIGITIZATION_SETTINGS, ...config.ocr },
         fixity: { ...DEFAULT_FIXITY_SETTINGS, maxBytesPerSecond: config.fixity.maxBytesPerSecond },
         archive: config.archive,
+        sessionTtlMs: config.web.sessionTtlMs,
       }),
       queue,
       close: async () => {
@@ -142,6 +144,7 @@ export async function runService(rt: Runtime, roles: { api: boolean; worker: boo
         version: VERSION,
         verifyRateLimit: config.verifyRateLimit,
         clock: rt.clock,
+        web: webSetup(config.web, config.publicBaseUrl, rt.database.knex),
         readiness: {
           database: async () => void (await rt.database.knex.raw('select 1')),
           // Any answer, even "not found", proves the store is reachable.

@@ -31,6 +31,7 @@ import { RetentionService } from './features/archive/retentionService.ts';
 import { LegalHoldService } from './features/archive/legalHoldService.ts';
 import { DispositionService } from './features/archive/dispositionService.ts';
 import { TransferService, transferSettings } from './features/transfers/transferService.ts';
+import { WebSessionService } from './features/webSessions/webSessionService.ts';
 
 export interface Services {
   audit: AuditService;
@@ -52,6 +53,7 @@ export interface Services {
   legalHolds: LegalHoldService;
   dispositions: DispositionService;
   transfers: TransferService;
+  webSessions: WebSessionService;
 }
 
 export interface ServiceAdapters {
@@ -70,9 +72,11 @@ export interface ServiceAdapters {
   /** Schema and rule folders for package validation (config.archive); without them the found defaults are used. */
   archive?: Config['archive'];
   fixity?: FixitySettings;
+  /** How long a person's web session lasts (config.web.sessionTtlMs); 8 hours when not given. */
+  sessionTtlMs?: number;
 }
 
-export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks, ocr, digitization, fixity, archive }: ServiceAdapters): Services {
+export function createServices({ knex, clock, store, signing, documents, links, publicBaseUrl, jobs, webhooks, ocr, digitization, fixity, archive, sessionTtlMs }: ServiceAdapters): Services {
   const audit = new AuditService(clock);
   const apiKeys = new ApiKeyService(knex, audit, clock);
   const inspector = storeContentInspector(store, { maxPdfPages: documents.maxPdfPages, maxSignedPdfBytes: signing.maxBytes, trustAnchors: signing.trustAnchors });
@@ -109,5 +113,6 @@ export function createServices({ knex, clock, store, signing, documents, links, 
     legalHolds: new LegalHoldService(knex, audit, retention),
     transfers,
     dispositions: new DispositionService(knex, store, audit, clock, signing.seal, retention, jobs, transfers),
+    webSessions: new WebSessionService(knex, audit, clock, sessionTtlMs ?? 8 * 3_600_000),
   };
 }

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, type FieldError } from '../errors.ts';
 import type { ApiKeyService } from '../features/apiKeys/apiKeyService.ts';
 import type { Actor } from '../features/principals/Actor.ts';
+import type { WebSessionService } from '../features/webSessions/webSessionService.ts';
+import { csrfProblem } from '../web/sessionCookie.ts';
 import { readJsonBody } from './readJsonBody.ts';
 import type { RouteDef } from './route.ts';
 
@@ -28,8 +30,26 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, location: string)
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-async function authenticate(ctx: Context, apiKeys: ApiKeyService): Promise<Actor> {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** How the web application's people reach the API: their session cookie, checked like a key. */
+export interface SessionAuth {
+  sessions: WebSessionService;
+  cookieName: string;
+  publicOrigin: string;
+}
+
+async function authenticate(ctx: Context, apiKeys: ApiKeyService, web: SessionAuth | undefined): Promise<Actor> {
   const header = ctx.get('authorization');
+  const cookie = web && !header ? ctx.cookies.get(web.cookieName) : undefined;
+  if (web && cookie) {
+    const session = await web.sessions.authenticate(cookie, ctx.state.requestId);
+    if (!SAFE_METHODS.has(ctx.method)) {
+      const problem = csrfProblem(ctx, web.publicOrigin, session.csrfToken, ctx.get('x-csrf-token'));
+      if (problem) throw new ForbiddenError(problem);
+    }
+    return session.actor;
+  }
   if (!header) throw new UnauthorizedError('Falta la clave de API. Envíe el encabezado Authorization: Bearer <clave>.');
   const m = BEARER.exec(header);
   if (!m) throw new UnauthorizedError('El encabezado Authorization debe tener la forma Bearer <clave>.');
@@ -37,13 +57,13 @@ async function authenticate(ctx: Context, apiKeys: ApiKeyService): Promise<Actor
 }
 
 /** Turns route definitions into a router: authenticate, authorise, validate, then the handler. */
-export function buildRouter(routes: RouteDef[], deps: { apiKeys: ApiKeyService; jsonBodyLimit: number }): Router {
+export function buildRouter(routes: RouteDef[], deps: { apiKeys: ApiKeyService; jsonBodyLimit: number; web?: SessionAuth }): Router {
   const router = new Router();
   for (const route of routes) {
     router[route.method](route.path, async (ctx) => {
       let actor: Actor | null = null;
       if (route.auth !== 'public') {
-        actor = await authenticate(ctx, deps.apiKeys);
+        actor = await authenticate(ctx, deps.apiKeys, deps.web);
         ctx.state.log = ctx.state.log.child({ principalId: actor.principalId, agencyId: actor.agencyId });
         const allowed = route.auth.roles;
         if (allowed.length && !allowed.some((r) => actor!.roles.includes(r))) {

@@ -26,6 +26,10 @@ import { fixityRoutes } from './routes/fixityRoutes.ts';
 import { packageRoutes } from './routes/packageRoutes.ts';
 import { archiveRoutes } from './routes/archiveRoutes.ts';
 import { transferRoutes } from './routes/transferRoutes.ts';
+import { fixedWindowLimiter } from './fixedWindowLimiter.ts';
+import { webRoutes } from '../web/webRoutes.ts';
+import type { WebSetup } from '../web/webSetup.ts';
+import { cookieJar } from '../web/sessionCookie.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -39,7 +43,11 @@ export interface AppDeps {
   /** Lookups per minute and address on /verify/{code}. */
   verifyRateLimit: number;
   clock?: Clock;
+  /** People's sign-in (webSetup); without it the web pages are served but nobody can sign in. */
+  web?: WebSetup;
 }
+
+const NO_SIGN_IN: WebSetup = { cookies: cookieJar(true), publicOrigin: 'null', sessionTtlMs: 8 * 3_600_000, login: null, providerName: 'ClaveÚnica', devOidc: null };
 
 /** Builds the HTTP app from its dependencies; main wires and listens, tests drive app.callback(). */
 export function createApp(deps: AppDeps): Koa {
@@ -48,6 +56,8 @@ export function createApp(deps: AppDeps): Koa {
   // Errors are logged by problemDetails with the request id; Koa's default stderr printing would duplicate them.
   app.silent = true;
 
+  const web = deps.web ?? NO_SIGN_IN;
+  const verifyLimiter = fixedWindowLimiter(deps.verifyRateLimit, deps.clock ?? systemClock);
   let openapi: Record<string, unknown> | undefined;
   const routes: RouteDef[] = [
     ...systemRoutes(deps.readiness, () => (openapi ??= buildOpenApi(routes, { version: deps.version })), [() => deps.services.fixity.metrics()]),
@@ -58,19 +68,27 @@ export function createApp(deps: AppDeps): Koa {
     ...communicationRoutes(deps.services),
     ...searchRoutes(deps.services),
     ...digitizationRoutes({ services: deps.services, store: deps.store, knex: deps.knex, limits: deps.documentLimits }),
-    ...authorizedCopyRoutes(deps.services, { verifyPerMinute: deps.verifyRateLimit, clock: deps.clock ?? systemClock }),
+    ...authorizedCopyRoutes(deps.services, verifyLimiter),
     ...webhookRoutes(deps.services),
     ...fixityRoutes(deps.services),
     ...packageRoutes(deps.services, deps.documentLimits),
     ...archiveRoutes(deps.services, deps.store),
     ...transferRoutes(deps.services),
   ];
-  const router = buildRouter(routes, { apiKeys: deps.services.apiKeys, jsonBodyLimit: deps.jsonBodyLimit });
+  const router = buildRouter(routes, {
+    apiKeys: deps.services.apiKeys,
+    jsonBodyLimit: deps.jsonBodyLimit,
+    web: { sessions: deps.services.webSessions, cookieName: web.cookies.sessionName, publicOrigin: web.publicOrigin },
+  });
+  const pages = webRoutes({ ...web, services: deps.services, routes, verifyLimiter });
 
   app.use(requestContext(deps.log));
+  // The development identity provider answers in its own way (OAuth errors, its own pages), not with problem documents.
+  if (web.devOidc) app.use(web.devOidc);
   app.use(problemDetails());
   app.use(securityHeaders());
   app.use(docsPage());
+  app.use(pages.routes());
   app.use(router.routes());
   // Sets 405/501 with Allow and no body; problemDetails turns that into a problem document.
   app.use(router.allowedMethods());

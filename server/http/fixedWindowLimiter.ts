@@ -5,7 +5,12 @@ import { TooManyRequestsError } from '../errors.ts';
  * Counts requests per key (a client address) in one-minute windows, in memory: enough to make guessing
  * verification codes slow from one address. Each API process counts on its own.
  */
-export function fixedWindowLimiter(perMinute: number, clock: Clock) {
+export interface FixedWindowLimiter {
+  /** Counts one request for `key`; throws 429 when its window is full. */
+  take(key: string): void;
+}
+
+export function fixedWindowLimiter(perMinute: number, clock: Clock): FixedWindowLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   return {
     take(key: string): void {

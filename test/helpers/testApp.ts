@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type Koa from 'koa';
@@ -18,6 +20,8 @@ import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import type { OcrEngine } from '../../ocr-worker/engine/OcrEngine.ts';
 import type { DigitizationSettings } from '../../server/features/digitizations/digitizationService.ts';
 import { openTestDatabase, type Backend, type TestDatabase } from './testDatabase.ts';
+import { webSetup } from '../../server/web/webSetup.ts';
+import { parseRun } from '../../standards/chile/run.ts';
 
 export interface TestApp {
   db: TestDatabase;
@@ -29,6 +33,8 @@ export interface TestApp {
   objectKeys(): Promise<string[]>;
   app: Koa;
   request: () => ReturnType<typeof supertest>;
+  /** With `web: true`: where the app listens (http://localhost:port), with the development identity provider. */
+  baseUrl: string | null;
   /** Creates an agency whose admin key holds the given roles (every role an agency can grant, by default). */
   agency(code: string, roles?: Role[]): Promise<TestAgency>;
   close(): Promise<void>;
@@ -41,6 +47,8 @@ export interface TestAgency {
   token: string;
   /** A key for a new principal of this agency with exactly these roles. */
   keyWithRoles(roles: Role[], kind?: 'live' | 'test'): Promise<{ token: string; keyId: string; principalId: string }>;
+  /** A person of this agency with a RUN and roles: who signs in to the web through the identity provider. */
+  person(name: string, run: string, roles: Role[]): Promise<{ principalId: string; run: string }>;
 }
 
 /** One development PKI for the whole run (generating RSA keys is slow); ensureDevCertificates is safe to race. */
@@ -48,7 +56,7 @@ const TEST_SEAL = { p12Path: path.join(os.tmpdir(), 'legajo-test-pki', 'seal.p12
 
 export async function startTestApp(
   backend: Backend,
-  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number; jobs?: JobQueue; ocr?: OcrEngine; digitization?: DigitizationSettings } = {},
+  opts: { clock?: Clock; jsonBodyLimit?: number; documents?: Config['documents']; signing?: Partial<Config['signing']>; verifyRateLimit?: number; jobs?: JobQueue; ocr?: OcrEngine; digitization?: DigitizationSettings; web?: boolean } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(backend);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'legajo-objects-'));
@@ -56,6 +64,10 @@ export async function startTestApp(
   const signing = await openSigning({ maxBytes: 50 * 1024 * 1024, seal: TEST_SEAL, trustAnchorFiles: [], firmaGob: null, ...opts.signing });
   const documents = opts.documents ?? { maxUploadBytes: 20 * 1024 * 1024, maxPdfPages: 1000 };
   const log = createLogger('silent');
+  // A browser needs a real address before the app exists: the identity provider's issuer URL names it.
+  const server = opts.web ? http.createServer() : null;
+  if (server) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = server ? `http://localhost:${(server.address() as AddressInfo).port}` : null;
   const services = createServices({
     knex: db.knex,
     clock: opts.clock ?? systemClock,
@@ -63,7 +75,7 @@ export async function startTestApp(
     signing,
     documents,
     links: fetchLinkHasher({ timeoutMs: 2_000, maxBytes: 1024 * 1024 }, log, { allowLoopback: true, resolve: dnsResolveHost }),
-    publicBaseUrl: 'https://legajo.test',
+    publicBaseUrl: baseUrl ?? 'https://legajo.test',
     jobs: opts.jobs ?? noJobQueue,
     webhooks: { env: 'test', timeoutMs: 10_000 },
     ...(opts.ocr ? { ocr: opts.ocr } : {}),
@@ -79,12 +91,14 @@ export async function startTestApp(
     version: 'test',
     verifyRateLimit: opts.verifyRateLimit ?? 1000,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(baseUrl ? { web: webSetup({ oidc: null, devOidc: true, sessionTtlMs: 8 * 3_600_000, secureCookies: true }, baseUrl, db.knex) } : {}),
     readiness: {
       database: async () => void (await db.knex.raw('select 1')),
       objectStore: async () => void (await store.stat(`sha256/00/00/${'0'.repeat(64)}`)),
     },
   });
   const callback = app.callback();
+  server?.on('request', callback);
   return {
     db,
     services,
@@ -97,6 +111,7 @@ export async function startTestApp(
     },
     app,
     request: () => supertest(callback),
+    baseUrl,
     async agency(code, roles = [...GRANTABLE_ROLES]) {
       const p = await services.agencies.provision({ principalId: null, agencyId: null, requestId: null }, { code, name: `Agencia ${code}`, adminRoles: roles });
       return {
@@ -112,9 +127,23 @@ export async function startTestApp(
           const issued = await services.apiKeys.create({ agencyId: p.agency.id, agencyCode: code, principalId: p.admin.id, roles: ['admin'], requestId: null }, { principalId: principal.id, kind, label: 'test' });
           return { token: issued.token, keyId: issued.apiKey.id, principalId: principal.id };
         },
+        async person(name, given, r) {
+          const parsed = parseRun(given);
+          if (!parsed.ok) throw new Error(`RUN de prueba inválido: ${parsed.reason}`);
+          const run = parsed.normalized;
+          const principal = await services.principals.create(
+            { agencyId: p.agency.id, agencyCode: code, principalId: p.admin.id, roles: ['admin'], requestId: null },
+            { kind: 'person', name, run, roles: r },
+          );
+          return { principalId: principal.id, run };
+        },
       };
     },
     async close() {
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       await db.close();
       await fs.rm(root, { recursive: true, force: true });
     },

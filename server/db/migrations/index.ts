@@ -11,6 +11,7 @@ import * as transfers from './20261125010000_transfers.ts';
 import * as fixity from './20261125020000_fixity.ts';
 import * as renditions from './20261125030000_renditions.ts';
 import * as searchCodes from './20261125040000_search_codes.ts';
+import * as webSessions from './20261125050000_web_sessions.ts';
 
 interface Migration {
   name: string;
@@ -34,6 +35,7 @@ const migrations: Migration[] = [
   { name: '20261125020000_fixity', ...fixity },
   { name: '20261125030000_renditions', ...renditions },
   { name: '20261125040000_search_codes', ...searchCodes },
+  { name: '20261125050000_web_sessions', ...webSessions },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

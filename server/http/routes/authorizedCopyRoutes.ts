@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Clock } from '../../clock.ts';
 import type { Services } from '../../services.ts';
 import { contentDisposition } from '../byteRange.ts';
-import { fixedWindowLimiter } from '../fixedWindowLimiter.ts';
+import type { FixedWindowLimiter } from '../fixedWindowLimiter.ts';
 import { defineRoute, idParams, type RouteDef } from '../route.ts';
 import { iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 
@@ -12,8 +11,8 @@ const issuedOut = z
   .meta({ id: 'AuthorizedCopy' });
 const verificationOut = z.looseObject({ authentic: z.literal(true), kind: z.string(), identifier: z.string(), issuer: z.object({ code: z.string(), name: z.string() }) }).meta({ id: 'CopyVerification' });
 
-export function authorizedCopyRoutes(s: Services, limits: { verifyPerMinute: number; clock: Clock }): RouteDef[] {
-  const limiter = fixedWindowLimiter(limits.verifyPerMinute, limits.clock);
+/** `limiter` bounds lookups of /verify/{code} per address; the public web page of the same URL shares it. */
+export function authorizedCopyRoutes(s: Services, limiter: FixedWindowLimiter): RouteDef[] {
   return [
     defineRoute({
       method: 'post',

@@ -1,0 +1,35 @@
+/** Dates, numbers and sizes as people in Chile read them: es-CL, in Santiago's time. */
+const TIME_ZONE = 'America/Santiago';
+
+const dateTime = new Intl.DateTimeFormat('es-CL', { timeZone: TIME_ZONE, dateStyle: 'short', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat('es-CL', { timeZone: TIME_ZONE, dateStyle: 'short' });
+const integer = new Intl.NumberFormat('es-CL');
+
+export function fechaHora(value: Date | string | null | undefined): string {
+  if (!value) return '—';
+  return dateTime.format(new Date(value));
+}
+
+export function fecha(value: Date | string | null | undefined): string {
+  if (!value) return '—';
+  return dateOnly.format(new Date(value));
+}
+
+export function numero(value: number | bigint | null | undefined): string {
+  return value === null || value === undefined ? '—' : integer.format(value);
+}
+
+export function tamano(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${new Intl.NumberFormat('es-CL', { maximumFractionDigits: u === 0 ? 0 : 1 }).format(v)} ${units[u]}`;
+}
+
+/** An ISO instant for `<time datetime>`, so the exact moment stays machine-readable beside the Chilean format. */
+export const isoInstant = (value: Date | string): string => new Date(value).toISOString();
