@@ -1,0 +1,3 @@
+import type { WebPage } from '../webRoutes.ts';
+
+export const caseFilePages: WebPage[] = [];
