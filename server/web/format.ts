@@ -1,8 +1,10 @@
 /** Dates, numbers and sizes as people in Chile read them: es-CL, in Santiago's time. */
 const TIME_ZONE = 'America/Santiago';
 
-const dateTime = new Intl.DateTimeFormat('es-CL', { timeZone: TIME_ZONE, dateStyle: 'short', timeStyle: 'short' });
-const dateOnly = new Intl.DateTimeFormat('es-CL', { timeZone: TIME_ZONE, dateStyle: 'short' });
+// dd-mm-aaaa and a 24-hour clock, as Chilean forms write them (the short style would give a two-digit year).
+const DAY = { day: '2-digit', month: '2-digit', year: 'numeric' } as const;
+const dateTime = new Intl.DateTimeFormat('es-CL', { timeZone: TIME_ZONE, ...DAY, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dateOnly = new Intl.DateTimeFormat('es-CL', { timeZone: TIME_ZONE, ...DAY });
 const integer = new Intl.NumberFormat('es-CL');
 
 export function fechaHora(value: Date | string | null | undefined): string {

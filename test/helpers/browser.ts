@@ -19,7 +19,7 @@ export const PHONE = { width: 390, height: 844 };
 export interface Visit {
   context: BrowserContext;
   page: Page;
-  /** Problems the browser reported: CSP violations, script errors, failed requests of this site. */
+  /** Problems the browser reported: CSP violations, script errors, server errors (5xx). */
   problems: string[];
 }
 
@@ -29,7 +29,11 @@ export async function openVisit(browser: Browser, viewport = DESKTOP): Promise<V
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`consola: ${m.text()}`);
+    // A 4xx answer is the API refusing bad input, which the page shows in its form: tests assert those themselves.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`consola: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 500) problems.push(`${r.status()} en ${r.request().method()} ${r.url()}`);
   });
   page.on('pageerror', (e) => problems.push(`script: ${e.message}`));
   return { context, page, problems };

@@ -72,8 +72,9 @@ function showProblem(form, problem) {
   box.focus?.();
 }
 
-/** Fills `{field}` in a URL template from the API's answer (values are URL-encoded). */
-const fillTemplate = (template, answer) => template.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(String(answer?.[k] ?? '')));
+/** Fills `{field}` or `{nested.field}` in a URL template from the API's answer (values are URL-encoded). */
+const fillTemplate = (template, answer) =>
+  template.replace(/\{([\w.]+)\}/g, (_, path) => encodeURIComponent(String(path.split('.').reduce((o, k) => o?.[k], answer) ?? '')));
 
 async function submitApiForm(form, submitter) {
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
