@@ -53,4 +53,16 @@ describe('config', () => {
     expect(found.schematronDir).toMatch(/shared\/schematron\/eark-csip-2\.1\.0$/);
     expect(loadConfig({ ARCHIVE_XSD_DIR: 'esquemas', ARCHIVE_SCHEMATRON_DIR: '/opt/reglas' }).archive).toEqual({ xsdDir: path.resolve('esquemas'), schematronDir: '/opt/reglas' });
   });
+
+  it('signs people in through the development provider unless an issuer is configured, never in production', () => {
+    expect(loadConfig({}).web).toMatchObject({ oidc: null, devOidc: true, secureCookies: true, sessionTtlMs: 8 * 3_600_000 });
+    expect(loadConfig({ NODE_ENV: 'production' }).web.devOidc).toBe(false);
+    const real = loadConfig({ OIDC_ISSUER: 'https://accounts.claveunica.gob.cl/openid', OIDC_CLIENT_ID: 'id', OIDC_CLIENT_SECRET: 's', PUBLIC_BASE_URL: 'https://legajo.example.cl' });
+    expect(real.web).toMatchObject({ devOidc: false, secureCookies: true, oidc: { issuer: 'https://accounts.claveunica.gob.cl/openid', scopes: 'openid run name' } });
+    // Plain http on a real host cannot carry Secure cookies.
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://intranet.local:3000' }).web.secureCookies).toBe(false);
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://idp.example.cl' })).toThrow(/OIDC_CLIENT_ID: es obligatorio[\s\S]*OIDC_CLIENT_SECRET: es obligatorio/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DEV_OIDC: 'true' })).toThrow(/DEV_OIDC: el proveedor de desarrollo no puede usarse en producción/);
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://idp.example.cl', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b', DEV_OIDC: '1' })).toThrow(/DEV_OIDC: no puede activarse junto con OIDC_ISSUER/);
+  });
 });
