@@ -53,6 +53,8 @@ export function openIdLogin(settings: OidcLoginSettings): OidcLogin {
         nonce: checks.nonce,
         code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier),
         code_challenge_method: 'S256',
+        // Desks are shared: after "Salir", the next person must sign in, not inherit the provider's session.
+        prompt: 'login',
       });
       return { url, checks };
     },

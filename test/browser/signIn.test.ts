@@ -56,6 +56,15 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     expect(pageAfter.status()).toBe(302);
     expect(pageAfter.headers().location).toMatch(/^\/ingresar\?volver=/);
     expect(problems).toEqual([]);
+
+    // A shared desk: after signing out, the provider asks again, and the next person gets their own agency.
+    await page.getByRole('link', { name: /Ingresar/ }).click();
+    await page.getByLabel('RUN').fill('22.222.222-2');
+    await page.getByLabel('Clave').fill('otra');
+    await page.getByRole('button', { name: 'Ingresar' }).click();
+    await page.waitForURL(`${baseUrl}/bandeja`);
+    expect(await page.locator('header').innerText()).toContain('Bruno Externo');
+    expect(await page.locator('header').innerText()).toContain('Agencia AG2 (AG2)');
     await context.close();
   });
 
@@ -68,6 +77,10 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     await page.waitForURL(/\/ingresar\/retorno/);
     expect(await page.locator('main').innerText()).toMatch(/no está habilitado en ninguna agencia.*administrador/s);
     expect((await context.cookies()).some((c) => c.name.includes('legajo_sesion'))).toBe(false);
+    // The provider's answer is good once: replaying the callback URL is refused.
+    const replay = await page.reload();
+    expect(replay!.status()).toBe(400);
+    expect(await page.locator('main').innerText()).toContain('expiró o ya fue usado');
     await context.close();
   });
 
