@@ -27,7 +27,7 @@ import { packageRoutes } from './routes/packageRoutes.ts';
 import { archiveRoutes } from './routes/archiveRoutes.ts';
 import { transferRoutes } from './routes/transferRoutes.ts';
 import { fixedWindowLimiter } from './fixedWindowLimiter.ts';
-import { webRoutes } from '../web/webRoutes.ts';
+import { webNotFound, webRoutes } from '../web/webRoutes.ts';
 import type { WebSetup } from '../web/webSetup.ts';
 import { cookieJar } from '../web/sessionCookie.ts';
 
@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(problemDetails());
   app.use(securityHeaders());
   app.use(docsPage());
+  app.use(webNotFound());
   app.use(pages.routes());
   app.use(router.routes());
   // Sets 405/501 with Allow and no body; problemDetails turns that into a problem document.

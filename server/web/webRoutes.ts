@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { DomainError, UnauthorizedError } from '../errors.ts';
 import type { FixedWindowLimiter } from '../http/fixedWindowLimiter.ts';
 import type { RouteDef } from '../http/route.ts';
@@ -92,6 +92,19 @@ function errorPage(err: DomainError): Html {
     : err.status === 410 ? 'El contenido fue eliminado conforme a una disposición aprobada; sus metadatos se conservan.'
     : 'Vuelva atrás y corrija lo indicado.';
   return html`<p class="aviso error">${err.message}</p><p>${next}</p><p><a href="/">Ir al inicio</a></p>`;
+}
+
+/** A person who follows a broken link gets a page, not a problem document; programs still get the problem. */
+export function webNotFound(): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined || ctx.method !== 'GET' || ctx.accepts('json', 'html') !== 'html') return;
+    sendPage(
+      ctx,
+      publicPage({ title: 'Página no encontrada', body: html`<p class="aviso error">No existe la página ${ctx.path}.</p><p>Revise la dirección o vuelva al <a href="/">inicio</a>.</p>` }),
+      404,
+    );
+  };
 }
 
 export function webRoutes(deps: WebDeps): Router {

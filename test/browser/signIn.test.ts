@@ -100,6 +100,12 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
       return (window as unknown as { __inyectado?: boolean }).__inyectado === true;
     });
     expect(ran).toBe(false);
+    // A broken link is a page for people, and still a problem document for programs.
+    const missing = await page.goto(`${baseUrl}/no-existe`);
+    expect(missing!.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('Página no encontrada');
+    const api = await context.request.get(`${baseUrl}/no-existe`, { headers: { accept: 'application/json' } });
+    expect(api.headers()['content-type']).toContain('application/problem+json');
     await context.close();
   });
 });
