@@ -6,6 +6,8 @@ import { fechaHora, isoInstant, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
+const INDEX_PAGE = 200;
+
 const STATE_LABELS: Record<string, string> = { abierto: 'Abierto', cerrado: 'Cerrado', recibido: 'Recibido', transferido: 'Transferido' };
 
 const ACTION_LABELS: Record<string, string> = {
@@ -210,7 +212,10 @@ const viewPage: WebPage = {
   async handler(w) {
     const iuie = iuieParam(w);
     const c = await w.services.caseFiles.get(w.session.actor, iuie);
-    const entries = await w.services.caseFiles.entries(w.session.actor, iuie, { afterPosition: 0, limit: 10_000 });
+    // A case file may hold thousands of entries: the index is shown a page at a time, from ?desde=<orden>.
+    const from = Math.max(0, Number.parseInt(String(w.ctx.query.desde ?? '0'), 10) || 0);
+    const entries = await w.services.caseFiles.entries(w.session.actor, iuie, { afterPosition: from, limit: INDEX_PAGE });
+    const more = entries.length > INDEX_PAGE;
     const open = c.state === 'abierto';
     const path = `/v1/case-files/${encodeURIComponent(iuie)}`;
     const canBuild = w.can.call('post', '/v1/case-files/:iuie/entries');
@@ -245,7 +250,9 @@ ${c.state === 'cerrado' && w.can.call('post', '/v1/case-files/:iuie/reopen')
 </dl>
 ${actions}
 <h2>Índice</h2>
-${indexTable(iuie, entries.slice(0, 10_000), open && canBuild)}
+${from > 0 ? html`<p><a href="/expedientes/${encodeURIComponent(iuie)}">Volver al comienzo del índice</a></p>` : ''}
+${indexTable(iuie, entries.slice(0, INDEX_PAGE), open && canBuild)}
+${more ? html`<p><a href="/expedientes/${encodeURIComponent(iuie)}?desde=${entries[INDEX_PAGE - 1]!.order}">Entradas siguientes (desde la ${numero(entries[INDEX_PAGE - 1]!.order + 1)})</a></p>` : ''}
 ${open && canBuild ? await addEntryForms(w, iuie) : ''}
 <h2>Versiones selladas del índice</h2>
 ${c.indexVersions.length
