@@ -71,6 +71,12 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
   itWithReferee('chromium', 'un RUN sin principal en legajo no ingresa, y se le dice qué hacer', async () => {
     const { page, context } = await openVisit(browser);
     await page.goto(`${baseUrl}/ingresar`);
+    await checkPage(page, 'ingreso-proveedor-desarrollo');
+    // A mistyped RUN is caught by the provider's page, which says how to write it.
+    await page.getByLabel('RUN').fill('33.333.333-4');
+    await page.getByLabel('Clave').fill('x');
+    await page.getByRole('button', { name: 'Ingresar' }).click();
+    expect(await page.getByRole('alert').innerText()).toContain('dígito verificador incorrecto');
     await page.getByLabel('RUN').fill('33.333.333-3');
     await page.getByLabel('Clave').fill('x');
     await page.getByRole('button', { name: 'Ingresar' }).click();
