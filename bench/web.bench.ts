@@ -26,7 +26,7 @@ export default async function bench(): Promise<BenchResult> {
     await addEntriesDirectly(app, iuie, pool, 0, ENTRIES);
     const admin = { ...app.actor, roles: ['admin' as const] };
     await app.services.principals.create(admin, { kind: 'person', name: 'Persona de banco', run: '11111111-1', roles: ['clerk'] });
-    const { token } = await app.services.webSessions.open({ run: '11111111-1', idToken: null, requestId: null });
+    const { token } = await app.services.webSessions.open({ run: '11111111-1', requestId: null });
     const koa = createApp({
       log: createLogger('silent'),
       knex: app.db.knex,

@@ -7,7 +7,7 @@ export interface OidcLogin {
   /** Where to send the browser to sign in, and what its return must match. */
   start(returnTo: string): Promise<{ url: URL; checks: LoginChecks }>;
   /** Redeems the code the provider sent back and returns who signed in. */
-  finish(callbackUrl: URL, checks: LoginChecks): Promise<{ run: string; idToken: string | null }>;
+  finish(callbackUrl: URL, checks: LoginChecks): Promise<{ run: string }>;
 }
 
 export interface OidcLoginSettings {
@@ -72,7 +72,7 @@ export function openIdLogin(settings: OidcLoginSettings): OidcLogin {
       const userinfo = await client.fetchUserInfo(config, tokens.access_token, sub);
       const run = runFromClaims({ ...tokens.claims(), ...userinfo });
       if (!run) throw new UnauthorizedError('El proveedor de identidad no entregó su RUN. Autorice el acceso a su RUN e intente de nuevo.');
-      return { run, idToken: tokens.id_token ?? null };
+      return { run };
     },
   };
 }

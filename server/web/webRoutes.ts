@@ -174,7 +174,7 @@ ${deps.login
     if (typeof ctx.query.error === 'string') {
       return fail(`El proveedor de identidad no autorizó el ingreso (${String(ctx.query.error_description ?? ctx.query.error)}).`, 401);
     }
-    let who: { run: string; idToken: string | null };
+    let who: { run: string };
     try {
       who = await deps.login.finish(new URL(ctx.originalUrl, deps.publicOrigin), checks);
     } catch (err) {

@@ -28,7 +28,7 @@ describe.each(BACKENDS)('sesiones web (%s)', (backend) => {
   afterAll(() => t?.close());
 
   it('opens a session by RUN in any format, scoped to the person’s agency and roles, and audits it', async () => {
-    const { token, session } = await t.services.webSessions.open({ run: '11.111.111-1', idToken: 'x.y.z', requestId: 'r1' });
+    const { token, session } = await t.services.webSessions.open({ run: '11.111.111-1', requestId: 'r1' });
     expect(session.actor).toMatchObject({ agencyId: a.id, agencyCode: 'SES', roles: ['clerk'] });
     expect(session.csrfToken).toMatch(/^[\w-]{43}$/);
     expect((await t.services.webSessions.authenticate(token, null)).actor.principalId).toBe(session.actor.principalId);
@@ -39,23 +39,23 @@ describe.each(BACKENDS)('sesiones web (%s)', (backend) => {
   });
 
   it('refuses a RUN nobody registered, a bad RUN, an ended, an expired or a disabled session', async () => {
-    await expect(t.services.webSessions.open({ run: '22222222-2', idToken: null, requestId: null })).rejects.toThrow(ForbiddenError);
-    await expect(t.services.webSessions.open({ run: '22222222-3', idToken: null, requestId: null })).rejects.toThrow(/RUN inválido/);
+    await expect(t.services.webSessions.open({ run: '22222222-2', requestId: null })).rejects.toThrow(ForbiddenError);
+    await expect(t.services.webSessions.open({ run: '22222222-3', requestId: null })).rejects.toThrow(/RUN inválido/);
     await expect(t.services.webSessions.authenticate('no-es-un-token', null)).rejects.toThrow(UnauthorizedError);
 
-    const ended = await t.services.webSessions.open({ run: '11111111-1', idToken: null, requestId: null });
+    const ended = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
     expect(await t.services.webSessions.close(ended.token, null)).not.toBeNull();
     await expect(t.services.webSessions.authenticate(ended.token, null)).rejects.toThrow(/terminó/);
     expect(await t.services.webSessions.close(ended.token, null)).toBeNull();
 
-    const expiring = await t.services.webSessions.open({ run: '11111111-1', idToken: null, requestId: null });
+    const expiring = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
     now = new Date(now.getTime() + 8 * 3_600_000 + 1);
     await expect(t.services.webSessions.authenticate(expiring.token, null)).rejects.toThrow(/expiró/);
 
-    const live = await t.services.webSessions.open({ run: '11111111-1', idToken: null, requestId: null });
+    const live = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
     await t.db.knex('principals').where({ id: live.session.actor.principalId }).update({ disabled_at: now });
     await expect(t.services.webSessions.authenticate(live.token, null)).rejects.toThrow(/deshabilitada/);
-    await expect(t.services.webSessions.open({ run: '11111111-1', idToken: null, requestId: null })).rejects.toThrow(ForbiddenError);
+    await expect(t.services.webSessions.open({ run: '11111111-1', requestId: null })).rejects.toThrow(ForbiddenError);
     await t.db.knex('principals').where({ id: live.session.actor.principalId }).update({ disabled_at: null });
   });
 
@@ -71,7 +71,7 @@ describe.each(BACKENDS)('sesiones web (%s)', (backend) => {
   });
 
   it('a session cookie reaches the API: reads pass, writes need the CSRF token and this site’s origin', async () => {
-    const { token, session } = await t.services.webSessions.open({ run: '11111111-1', idToken: null, requestId: null });
+    const { token, session } = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
     const cookie = `__Host-legajo_sesion=${token}`;
     expect((await t.request().get('/v1/case-files').set('Cookie', cookie)).status).toBe(200);
     const noToken = await t.request().post('/v1/case-files').set('Cookie', cookie).send({});

@@ -18,7 +18,6 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('principal_id').notNullable().references('principals.id').comment('The person principal (found by RUN) acting in this session.');
     t.uuid('agency_id').notNullable().references('agencies.id').comment('Agency of that principal: everything in the session is scoped by it.');
     t.text('csrf_token').notNullable().comment('Token every state-changing request of this session must carry (form field or X-CSRF-Token header).');
-    t.text('id_token').nullable().comment('ID token from the provider, kept for RP-initiated logout.');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now()).comment('When the person signed in.');
     t.timestamp('expires_at', { useTz: true }).notNullable().comment('Absolute end of the session (SESSION_TTL_HOURS after sign-in).');
     t.timestamp('ended_at', { useTz: true }).nullable().comment('When the person signed out; an ended session never authenticates again.');

@@ -14,7 +14,6 @@ export interface WebSession {
   run: string;
   agencyName: string;
   csrfToken: string;
-  idToken: string | null;
 }
 
 /** What the provider's callback must match: kept server-side, keyed by the login cookie. */
@@ -68,7 +67,7 @@ export class WebSessionService {
   }
 
   /** Opens a session for the person the provider vouched for, found by RUN among the enabled person principals. */
-  async open(input: { run: string; idToken: string | null; requestId: string | null }): Promise<{ token: string; session: WebSession }> {
+  async open(input: { run: string; requestId: string | null }): Promise<{ token: string; session: WebSession }> {
     const parsed = parseRun(input.run);
     if (!parsed.ok) throw new ForbiddenError(`El proveedor de identidad entregó un RUN inválido (${parsed.reason}). Contacte a soporte.`);
     const principal = await this.knex('principals')
@@ -87,7 +86,6 @@ export class WebSessionService {
         principal_id: principal.id,
         agency_id: principal.agency_id,
         csrf_token: random(),
-        id_token: input.idToken,
         created_at: now,
         expires_at: new Date(now.getTime() + this.ttlMs),
       });
@@ -109,7 +107,7 @@ export class WebSessionService {
       .join('principals as p', 'p.id', 's.principal_id')
       .join('agencies as a', 'a.id', 's.agency_id')
       .where('s.token_hash', hash(token))
-      .first('s.csrf_token', 's.id_token', 's.expires_at', 's.ended_at', 'p.id as principal_id', 'p.name', 'p.run', 'p.roles', 'p.disabled_at', 'a.id as agency_id', 'a.code as agency_code', 'a.name as agency_name');
+      .first('s.csrf_token', 's.expires_at', 's.ended_at', 'p.id as principal_id', 'p.name', 'p.run', 'p.roles', 'p.disabled_at', 'a.id as agency_id', 'a.code as agency_code', 'a.name as agency_name');
     if (!row || row.ended_at) throw new UnauthorizedError('Su sesión terminó. Vuelva a ingresar.');
     if (new Date(row.expires_at) <= this.clock.now()) throw new UnauthorizedError('Su sesión expiró. Vuelva a ingresar.');
     if (row.disabled_at) throw new UnauthorizedError('Su cuenta fue deshabilitada. Contacte al administrador de su agencia.');
@@ -119,11 +117,10 @@ export class WebSessionService {
       run: row.run,
       agencyName: row.agency_name,
       csrfToken: row.csrf_token,
-      idToken: row.id_token,
     };
   }
 
-  /** Ends the session for good; returns it (for the provider's logout) or null if it was not open. */
+  /** Ends the session for good; returns it, or null if it was not open. */
   async close(token: string, requestId: string | null): Promise<WebSession | null> {
     const session = await this.authenticate(token, requestId).catch(() => null);
     if (!session) return null;
