@@ -75,6 +75,29 @@ export const transferRepository = {
     return r ? toTransfer(r) : null;
   },
 
+  /**
+   * The agency's transfers, newest first; `before` is the id of the last one of the previous page (created_at
+   * alone can tie, so the id breaks ties). A `before` of another agency matches nothing, so it leaks nothing.
+   */
+  async list(db: Db, agencyId: string, opts: { before?: string | undefined; limit: number }): Promise<TransferRow[]> {
+    const q = db('transfers').where({ agency_id: agencyId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit);
+    if (opts.before) {
+      q.whereRaw('(created_at, id) < (select created_at, id from transfers where id = ? and agency_id = ?)', [opts.before, agencyId]);
+    }
+    return (await q).map(toTransfer);
+  },
+
+  /** Case files of several transfers, in package order, by transfer id. */
+  async caseFilesOf(db: Db, transferIds: readonly string[]): Promise<Map<string, TransferCaseFile[]>> {
+    const out = new Map<string, TransferCaseFile[]>(transferIds.map((id) => [id, []]));
+    if (!transferIds.length) return out;
+    const rows = await db('transfer_case_files as t').join('case_files as c', 'c.id', 't.case_file_id').whereIn('t.transfer_id', transferIds).orderBy([{ column: 't.transfer_id' }, { column: 't.position' }]).select('t.transfer_id', 't.case_file_id', 'c.iuie', 't.position', 't.index_version');
+    for (const r of rows as Array<{ transfer_id: string; case_file_id: string; iuie: string; position: number; index_version: number }>) {
+      out.get(r.transfer_id)!.push({ caseFileId: r.case_file_id, iuie: r.iuie, position: r.position, indexVersion: r.index_version });
+    }
+    return out;
+  },
+
   async findById(db: Db, id: string, forUpdate = false): Promise<TransferRow | null> {
     const q = db('transfers').where({ id }).first();
     const r = await (forUpdate ? q.forUpdate() : q);

@@ -135,6 +135,16 @@ export class TransferService {
     return { transfer, caseFiles: await repo.caseFiles(this.knex, id) };
   }
 
+  /** A page of the agency's transfers, newest first, each with its case files (fetches `limit + 1` for toPage). */
+  async list(actor: Actor, page: { before?: string | undefined; limit: number }): Promise<Array<{ transfer: TransferRow; caseFiles: TransferCaseFile[] }>> {
+    if (page.before && !(await repo.find(this.knex, actor.agencyId, page.before))) {
+      throw new ValidationError('El cursor no es válido: use el valor nextCursor de la página anterior.', [{ field: 'query.cursor', message: 'cursor inválido' }]);
+    }
+    const rows = await repo.list(this.knex, actor.agencyId, { before: page.before, limit: page.limit + 1 });
+    const caseFiles = await repo.caseFilesOf(this.knex, rows.map((r) => r.id));
+    return rows.map((transfer) => ({ transfer, caseFiles: caseFiles.get(transfer.id) ?? [] }));
+  }
+
   /** The stored package of a ready or confirmed transfer; each download is recorded. */
   async packageOf(actor: Actor, id: string): Promise<TransferRow & { packageObjectKey: string; packageSha256: string; packageSize: number }> {
     const t = await this.require(this.knex, actor, id);

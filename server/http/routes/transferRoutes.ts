@@ -5,7 +5,9 @@ import { TRANSFER_STATES, type TransferCaseFile, type TransferRow } from '../../
 import type { Services } from '../../services.ts';
 import { parseByteRange } from '../byteRange.ts';
 import { idempotencyKey } from '../idempotencyKey.ts';
-import { defineRoute, idParams, type RouteDef } from '../route.ts';
+import { decodeCursor, toPage } from '../pagination.ts';
+import { defineRoute, idParams, pageQuery, type RouteDef } from '../route.ts';
+import { pageOf } from '../schemas.ts';
 
 const ARCHIVISTS = ['archivist'] as const;
 const READERS = ['archivist', 'records_officer', 'auditor'] as const;
@@ -65,6 +67,20 @@ export function transferRoutes(s: Services): RouteDef[] {
         if (answer.replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/v1/transfers/${created.id}`);
         ctx.body = answer.body;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/transfers',
+      tag: 'archivo',
+      summary: 'Las transferencias de la agencia, la más reciente primero, con su estado y avance.',
+      auth: { roles: READERS },
+      query: z.strictObject(pageQuery),
+      responses: { 200: { description: 'Página de transferencias', schema: pageOf(transferOut) } },
+      async handler(ctx, { query }, actor) {
+        const rows = await s.transfers.list(actor, { before: decodeCursor(query.cursor, 'uuid'), limit: query.limit });
+        const page = toPage(rows, query.limit, (r) => r.transfer.id);
+        ctx.body = { items: page.items.map((r) => view(r.transfer, r.caseFiles)), nextCursor: page.nextCursor };
       },
     }),
     defineRoute({

@@ -177,8 +177,9 @@ function watch(element) {
     } else {
       // The work finished: the rest of the page (links, actions) may have changed with it.
       watching.delete(id);
+      const done = fresh.dataset.done ?? current.dataset.done;
       await refresh();
-      if (fresh.dataset.done) announce(fresh.dataset.done);
+      if (done) announce(done);
     }
   };
   setTimeout(tick, every);
