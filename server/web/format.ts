@@ -1,3 +1,5 @@
+import { html, type Html } from './html.ts';
+
 /** Dates, numbers and sizes as people in Chile read them: es-CL, in Santiago's time. */
 const TIME_ZONE = 'America/Santiago';
 
@@ -35,3 +37,6 @@ export function tamano(bytes: number | null | undefined): string {
 
 /** An ISO instant for `<time datetime>`, so the exact moment stays machine-readable beside the Chilean format. */
 export const isoInstant = (value: Date | string): string => new Date(value).toISOString();
+
+/** A moment as people read it, with the exact instant kept machine-readable; a dash when there is none. */
+export const momento = (value: Date | string | null | undefined): Html => (value ? html`<time datetime="${isoInstant(value)}">${fechaHora(value)}</time>` : html`—`);

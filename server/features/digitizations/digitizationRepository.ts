@@ -160,6 +160,17 @@ export const digitizationRepository = {
     await db('ocr_pages').where({ digitization_id: id, number }).update(changes);
   },
 
+  /** The agency's latest digitizations, newest first, with their document's title and whether it is guarded. */
+  async recent(db: Db, agencyId: string, limit: number): Promise<Array<DigitizationRow & { title: string; guarded: boolean }>> {
+    const rows = await db('digitizations as d')
+      .join('documents as doc', 'doc.id', 'd.document_id')
+      .where('d.agency_id', agencyId)
+      .orderBy([{ column: 'd.created_at', order: 'desc' }, { column: 'd.id', order: 'desc' }])
+      .limit(limit)
+      .select('d.*', 'doc.title', 'doc.access_level', 'doc.sensitive');
+    return rows.map((r) => ({ ...toDigitization(r), title: r.title, guarded: Number(r.access_level) > 1 || r.sensitive }));
+  },
+
   /** Pages awaiting a reviewer (low confidence or failed), oldest first, `limit` rows. */
   async reviewQueue(db: Db, agencyId: string, afterSeq: number | undefined, limit: number): Promise<Array<PageRow & { documentId: string; guarded: boolean }>> {
     const q = db('ocr_pages as p')

@@ -173,6 +173,16 @@ export class DigitizationService {
     return { digitization, pages: await repo.pages(this.knex, id), renditions: await renditions.ofDocument(this.knex, actor.agencyId, digitization.documentId) };
   }
 
+  /** The agency's latest `limit` digitizations, newest first; naming a guarded document is recorded as its read (DS 10 art. 37). */
+  async recent(actor: Actor, limit: number) {
+    const rows = await repo.recent(this.knex, actor.agencyId, limit);
+    const guarded = rows.filter((r) => r.guarded).map((r) => r.documentId);
+    if (guarded.length) {
+      await this.audit.append(this.knex, { action: 'digitization.list.read', targetType: 'document', targetId: guarded.length === 1 ? guarded[0]! : null, data: { documents: guarded }, agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId });
+    }
+    return rows;
+  }
+
   /**
    * One page more than `limit` when there is another page of the queue. The items carry OCR text, so reading a
    * restricted or sensitive document's pages is recorded (DS 10 art. 37).

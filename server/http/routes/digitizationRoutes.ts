@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import sharp from 'sharp';
 import { z } from 'zod';
+import { loadScanPages } from '../../../ocr-worker/engine/loadScanPages.ts';
 import type { ObjectStore } from '../../../storage/ObjectStore.ts';
 import type { Config } from '../../config.ts';
 import { ValidationError } from '../../errors.ts';
@@ -7,6 +9,9 @@ import { COLOR_MODES, DIGITIZATION_STATES, PAGE_STATES, REVIEW_ACTIONS, type Dig
 import { parseCapture } from '../../features/digitizations/digitizationService.ts';
 import { RENDITION_KINDS, type RenditionRow } from '../../features/digitizations/renditionRepository.ts';
 import { discardIfUnreferenced } from '../../features/objects/objectGuard.ts';
+import { assertContentKept } from '../../features/archive/assertContentKept.ts';
+import { storeRangeSource } from '../../features/documents/storeRangeSource.ts';
+import { NotFoundError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { idempotencyKey } from '../idempotencyKey.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
@@ -16,6 +21,8 @@ import { pageOf } from '../schemas.ts';
 
 const SCANNERS = ['system', 'clerk', 'records_officer'] as const;
 const CERTIFIERS = ['clerk', 'records_officer'] as const;
+/** Widest page image sent to a screen: enough to read a page at 150 dpi, a fraction of a 600 dpi scan's bytes. */
+const PAGE_IMAGE_MAX_WIDTH = 1400;
 const pageParams = z.strictObject({ id: z.uuid(), n: z.coerce.number().int().min(1).max(100_000) });
 
 const pageOut = z
@@ -193,6 +200,30 @@ export function digitizationRoutes({ services: s, store, knex, limits }: Digitiz
         await s.digitizations.confirmPageCount(actor, params.id, body);
         const { digitization, pages, renditions } = await s.digitizations.get(actor, params.id);
         ctx.body = view(digitization, pages, renditions);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/digitizations/:id/pages/:n/image',
+      tag: 'digitalización',
+      summary: 'Imagen de una página digitalizada, derecha (con el giro que encontró el OCR) y reducida para la pantalla, en PNG en escala de grises: para revisarla junto a su texto.',
+      auth: { roles: [] },
+      params: pageParams,
+      responses: { 200: { description: 'La página en PNG', contentType: 'image/png' } },
+      async handler(ctx, { params }, actor) {
+        const { digitization: d, pages } = await s.digitizations.get(actor, params.id);
+        const page = pages.find((p) => p.number === params.n);
+        if (!page) throw new NotFoundError(`La digitalización no tiene página ${params.n}.`);
+        // The page lies in the original scan or, once rescanned, in a version of its own; reading it is a read of that version.
+        const version = await s.documents.version(actor, d.documentId, page.sourceVersion ?? d.originalVersion);
+        await assertContentKept(knex, version.id);
+        // The file was accepted at intake with these very pages: its largest page bounds the decoding.
+        const maxPixels = Math.max(...pages.map((p) => p.width * p.height));
+        const scan = await loadScanPages(storeRangeSource(store, version.objectKey, version.size), { maxPixels, maxPages: 100_000 });
+        const image = await scan.load(page.sourceVersion === null ? page.number - 1 : 0, page.rotation);
+        ctx.type = 'image/png';
+        ctx.set('Cache-Control', 'private, no-store');
+        ctx.body = await sharp(image.png).resize({ width: PAGE_IMAGE_MAX_WIDTH, withoutEnlargement: true }).png({ compressionLevel: 9, palette: false }).toBuffer();
       },
     }),
     // POST, not PUT: the route table (server/http/route.ts) has no PUT; sending the same image again changes nothing.

@@ -72,21 +72,33 @@ function showProblem(form, problem) {
   box.focus?.();
 }
 
-/** Fills `{field}` or `{nested.field}` in a URL template from the API's answer (values are URL-encoded). */
-const fillTemplate = (template, answer) =>
-  template.replace(/\{([\w.]+)\}/g, (_, path) => encodeURIComponent(String(path.split('.').reduce((o, k) => o?.[k], answer) ?? '')));
+/** Fills `{field}` or `{nested.field}` in a template from the API's answer (URL-encoded for URLs, as text for notices). */
+const fillTemplate = (template, answer, encode = encodeURIComponent) =>
+  template.replace(/\{([\w.]+)\}/g, (_, path) => encode(String(path.split('.').reduce((o, k) => o?.[k], answer) ?? '')));
+
+/**
+ * A multipart form as the API reads it: its files as file parts, and its other fields read as jsonBody reads them,
+ * each top-level name one part (`capture.dpi` and `capture.title` become one JSON part "capture").
+ */
+function multipartBody(form) {
+  const body = new FormData();
+  for (const [name, value] of Object.entries(jsonBody(form))) body.append(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  for (const field of form.elements) {
+    if (field.type === 'file' && field.name && !field.disabled) for (const file of field.files) body.append(field.name, file);
+  }
+  return body;
+}
 
 async function submitApiForm(form, submitter) {
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
   const multipart = form.enctype === 'multipart/form-data';
   let body;
   try {
-    body = multipart ? new FormData(form) : JSON.stringify(jsonBody(form));
+    body = multipart ? multipartBody(form) : JSON.stringify(jsonBody(form));
   } catch {
     showProblem(form, { detail: 'Un campo tiene un formato que no se puede leer; revíselo.' });
     return;
   }
-  if (multipart) body.delete('_csrf');
   // One key per intended action: a double click or a retry after a lost answer is answered once by the API.
   form.dataset.idempotencyKey ??= crypto.randomUUID();
   const headers = { 'x-csrf-token': csrf(), accept: 'application/json', 'idempotency-key': form.dataset.idempotencyKey };
@@ -112,7 +124,7 @@ async function submitApiForm(form, submitter) {
       return;
     }
     await refresh();
-    announce(submitter?.dataset.ok ?? form.dataset.ok ?? 'Listo.');
+    announce(fillTemplate(submitter?.dataset.ok ?? form.dataset.ok ?? 'Listo.', answer, String));
   } catch {
     showProblem(form, { detail: 'No hubo respuesta del servidor. Revise su conexión e intente de nuevo: la acción no se repetirá si ya se hizo.' });
   } finally {

@@ -1,10 +1,10 @@
 import { RULES } from '../../../standards/archive/validation/PackageReport.ts';
 import type { RunRow } from '../../features/fixity/fixityRepository.ts';
 import type { FixityAlert } from '../../features/fixity/fixityService.ts';
-import { numero, tamano } from '../format.ts';
+import { momento, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
-import { archivePage, caseFileLink, formEnd, time } from './archiveCommon.ts';
+import { archivePage, caseFileLink, formEnd } from './archiveCommon.ts';
 
 /** The rules grouped as the validator applies them: container first, then BagIt, then E-ARK. */
 const GROUPS: Array<{ title: string; prefix: (rule: string) => boolean }> = [
@@ -79,7 +79,7 @@ ${
 <td data-label="Daño"><span class="estado">${OUTCOME[a.check.outcome] ?? a.check.outcome}</span></td>
 <td data-label="Registros afectados">${a.references.length ? html`<ul>${a.references.map((r) => html`<li>${referenceText(r)}</li>`)}</ul>` : 'Ninguno de su agencia'}</td>
 <td data-label="SHA-256 esperado" class="hash">${a.check.expectedSha256}</td>
-<td data-label="Verificado">${time(a.check.checkedAt)}</td>
+<td data-label="Verificado">${momento(a.check.checkedAt)}</td>
 </tr>`,
       )}</tbody>
 </table></div>`
@@ -100,7 +100,7 @@ ${
 <thead><tr><th scope="col">Inicio</th><th scope="col">Origen</th><th scope="col">Estado</th><th scope="col" class="num">Objetos verificados</th><th scope="col" class="num">Bytes verificados</th><th scope="col" class="num">Alterados</th><th scope="col" class="num">Faltantes</th></tr></thead>
 <tbody>${runs.map(
         (r) => html`<tr>
-<td data-label="Inicio">${time(r.startedAt)}</td>
+<td data-label="Inicio">${momento(r.startedAt)}</td>
 <td data-label="Origen">${TRIGGER[r.trigger]}</td>
 <td data-label="Estado"><span class="estado">${RUN_STATE[r.state]}</span>${r.error ? html` ${r.error}` : ''}</td>
 <td data-label="Objetos verificados" class="num">${numero(r.objectsChecked)}${r.objectsTotal !== null ? html` de ${numero(r.objectsTotal)}` : ''}</td>

@@ -1,6 +1,5 @@
 import type { Disposition, Trigger } from '../../features/archive/effectiveSchedule.ts';
 import type { Method } from '../../http/route.ts';
-import { fechaHora, isoInstant } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebRequest } from '../webRoutes.ts';
 
@@ -35,8 +34,6 @@ export const TRIGGER_LABEL: Record<Trigger, string> = {
   final: 'Documento final',
   date: 'Fecha fija',
 };
-
-export const time = (d: Date | string | null | undefined): Html => (d ? html`<time datetime="${isoInstant(d)}">${fechaHora(d)}</time>` : html`—`);
 
 export const caseFileLink = (iuie: string): Html => html`<a href="/expedientes/${encodeURIComponent(iuie)}">${iuie}</a>`;
 

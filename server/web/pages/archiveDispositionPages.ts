@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { DispositionItemRow, DispositionRow } from '../../features/archive/dispositionService.ts';
 import type { Disposition } from '../../features/archive/effectiveSchedule.ts';
-import { fecha, numero, tamano } from '../format.ts';
+import { fecha, momento, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
-import { archivePage, DISPOSITION_LABEL, formEnd, time } from './archiveCommon.ts';
+import { archivePage, DISPOSITION_LABEL, formEnd } from './archiveCommon.ts';
 
 const STATE_LABEL: Record<DispositionRow['state'], string> = {
   proposed: 'Propuesta: espera la aprobación de otro archivero',
@@ -47,8 +47,8 @@ ${
 <thead><tr><th scope="col">Propuesta</th><th scope="col">Fecha de corte</th><th scope="col">Estado</th><th scope="col" class="num">Registros</th><th scope="col" class="num">Tamaño</th><th scope="col">Acta</th><th scope="col">Detalle</th></tr></thead>
 <tbody>${runs.map(
         (d) => html`<tr>
-<td data-label="Propuesta">${time(d.createdAt)}</td>
-<td data-label="Fecha de corte">${time(d.dueAt)}</td>
+<td data-label="Propuesta">${momento(d.createdAt)}</td>
+<td data-label="Fecha de corte">${momento(d.dueAt)}</td>
 <td data-label="Estado"><span class="estado">${STATE_LABEL[d.state]}</span></td>
 <td data-label="Registros" class="num">${numero(d.itemsDone)} de ${numero(d.itemsTotal)}</td>
 <td data-label="Tamaño" class="num">${tamano(d.bytesTotal)}</td>
@@ -132,11 +132,11 @@ async function dispositionPage(w: WebRequest): Promise<Html> {
   const mine = d.createdBy === actor.principalId;
   const body = html`<p><a href="/archivo/disposiciones">Volver a las eliminaciones</a></p>
 <dl class="ficha">
-  <dt>Fecha de corte</dt><dd>${time(d.dueAt)}</dd>
-  <dt>Propuesta</dt><dd>${time(d.createdAt)} por ${mine ? 'usted' : 'otro archivero'}</dd>
-  ${d.approvedAt ? html`<dt>Aprobada</dt><dd>${time(d.approvedAt)} por ${d.approvedBy === actor.principalId ? 'usted' : 'otro archivero'}</dd>` : ''}
+  <dt>Fecha de corte</dt><dd>${momento(d.dueAt)}</dd>
+  <dt>Propuesta</dt><dd>${momento(d.createdAt)} por ${mine ? 'usted' : 'otro archivero'}</dd>
+  ${d.approvedAt ? html`<dt>Aprobada</dt><dd>${momento(d.approvedAt)} por ${d.approvedBy === actor.principalId ? 'usted' : 'otro archivero'}</dd>` : ''}
   <dt>Registros</dt><dd>${numero(d.itemsTotal)} (${tamano(d.bytesTotal)})</dd>
-  ${d.finishedAt ? html`<dt>Terminada</dt><dd>${time(d.finishedAt)}</dd>` : ''}
+  ${d.finishedAt ? html`<dt>Terminada</dt><dd>${momento(d.finishedAt)}</dd>` : ''}
 </dl>
 ${runProgress(d)}
 ${actions(w, d)}
@@ -157,7 +157,7 @@ ${
 <td data-label="Registro">${KIND[i.targetType]}: ${i.label}</td>
 <td data-label="Serie">${i.seriesCode ?? '—'}</td>
 <td data-label="Acción">${ACTION_SHORT[i.action]}</td>
-<td data-label="Venció">${time(i.dueAt)}</td>
+<td data-label="Venció">${momento(i.dueAt)}</td>
 <td data-label="Tamaño" class="num">${tamano(i.bytes)}</td>
 <td data-label="Resultado">${ITEM_STATE[i.state]}${i.skipReason ? html`: ${i.skipReason}` : ''}</td>
 </tr>`,

@@ -1,9 +1,9 @@
 import type { HoldRow, RuleRow, SeriesRow } from '../../features/archive/archiveRepository.ts';
 import { DISPOSITIONS, TRIGGERS } from '../../features/archive/effectiveSchedule.ts';
-import { fecha } from '../format.ts';
+import { fecha, momento } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
-import { archivePage, DISPOSITION_LABEL, formEnd, time, TRIGGER_LABEL, years } from './archiveCommon.ts';
+import { archivePage, DISPOSITION_LABEL, formEnd, TRIGGER_LABEL, years } from './archiveCommon.ts';
 
 /** The rule in one sentence: "10 años desde el cierre del expediente; luego transferencia al Archivo Nacional". */
 const SINCE: Record<'closed' | 'final', string> = { closed: 'desde el cierre del expediente', final: 'desde que el documento es final' };
@@ -27,7 +27,7 @@ function seriesTable(series: SeriesRow[], current: Map<string, RuleRow>): Html {
 <td data-label="Código" class="codigo-serie nivel-${depth(s.code)}">${s.code}</td>
 <td data-label="Serie">${s.title}${s.parentCode ? html` <span class="ayuda">(bajo ${s.parentCode})</span>` : ''}${s.description ? html`<br><span class="ayuda">${s.description}</span>` : ''}</td>
 <td data-label="Regla vigente">${ruleSummary(current.get(s.code))}</td>
-<td data-label="Creada">${time(s.createdAt)}</td>
+<td data-label="Creada">${momento(s.createdAt)}</td>
 </tr>`,
   )}</tbody>
 </table></div>`;
@@ -49,7 +49,7 @@ function rulesHistory(rules: RuleRow[]): Html {
 <td data-label="Desde">${TRIGGER_LABEL[r.trigger]}${r.triggerDate ? ` (${fecha(`${r.triggerDate}T12:00:00Z`)})` : ''}</td>
 <td data-label="Destino final">${DISPOSITION_LABEL[r.disposition]}</td>
 <td data-label="Fundamento">${r.reason}${r.appliesToRunning ? html`<br><strong>Revisión explícita:</strong> ${r.reviewReason}` : ''}</td>
-<td data-label="Dictada">${time(r.createdAt)}</td>
+<td data-label="Dictada">${momento(r.createdAt)}</td>
 </tr>`,
   )}</tbody>
 </table></div>
@@ -174,7 +174,7 @@ ${
         (h, i) => html`<tr>
 <td data-label="Sobre">${target(h)}</td>
 <td data-label="Motivo">${h.reason}</td>
-<td data-label="Puesta">${time(h.createdAt)}</td>
+<td data-label="Puesta">${momento(h.createdAt)}</td>
 ${
   canRelease
     ? html`<td data-label="Levantar"><form data-api action="/v1/legal-holds/${h.id}/release" data-ok="Retención levantada." class="en-linea">
@@ -197,7 +197,7 @@ ${formEnd('Levantar', 'secundario')}
 <caption>Retenciones legales ya levantadas</caption>
 <thead><tr><th scope="col">Sobre</th><th scope="col">Motivo</th><th scope="col">Puesta</th><th scope="col">Levantada</th><th scope="col">Motivo del levantamiento</th></tr></thead>
 <tbody>${released.map(
-        (h) => html`<tr><td data-label="Sobre">${target(h)}</td><td data-label="Motivo">${h.reason}</td><td data-label="Puesta">${time(h.createdAt)}</td><td data-label="Levantada">${time(h.releasedAt)}</td><td data-label="Motivo del levantamiento">${h.releaseReason ?? '—'}</td></tr>`,
+        (h) => html`<tr><td data-label="Sobre">${target(h)}</td><td data-label="Motivo">${h.reason}</td><td data-label="Puesta">${momento(h.createdAt)}</td><td data-label="Levantada">${momento(h.releasedAt)}</td><td data-label="Motivo del levantamiento">${h.releaseReason ?? '—'}</td></tr>`,
       )}</tbody>
 </table></div>
 </section>`

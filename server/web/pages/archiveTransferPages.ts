@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { TransferCaseFile, TransferRow, TransferState } from '../../features/transfers/transferRepository.ts';
-import { fechaHora, numero, tamano } from '../format.ts';
+import { fechaHora, momento, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
-import { archivePage, caseFileLink, formEnd, time } from './archiveCommon.ts';
+import { archivePage, caseFileLink, formEnd } from './archiveCommon.ts';
 
 const STATE_LABEL: Record<TransferState, string> = {
   queued: 'En cola',
@@ -38,7 +38,7 @@ ${
     : t.state === 'failed'
       ? html`<p class="aviso error">No se pudo construir el paquete: ${t.error ?? 'motivo desconocido'}</p>
 <p>Corrija lo indicado (por ejemplo, restaure el contenido faltante desde un respaldo) y pida una nueva transferencia con los mismos expedientes.</p>`
-      : html`<p><span class="estado">${STATE_LABEL[t.state]}</span> · ${numero(t.filesTotal)} archivos, ${tamano(t.bytesTotal)} · terminada ${time(t.finishedAt)}</p>`
+      : html`<p><span class="estado">${STATE_LABEL[t.state]}</span> · ${numero(t.filesTotal)} archivos, ${tamano(t.bytesTotal)} · terminada ${momento(t.finishedAt)}</p>`
 }
 </section>`;
 }
@@ -68,7 +68,7 @@ ${formEnd('Confirmar recepción')}
 </form>`
     : ''
 }
-${t.state === 'confirmed' ? html`<p class="aviso ok">Confirmada ${time(t.confirmedAt)} con la referencia «${t.receptionReference}».</p>` : ''}
+${t.state === 'confirmed' ? html`<p class="aviso ok">Confirmada ${momento(t.confirmedAt)} con la referencia «${t.receptionReference}».</p>` : ''}
 </section>`;
 }
 
@@ -82,7 +82,7 @@ async function transferPage(w: WebRequest): Promise<Html> {
 <dl class="ficha">
   <dt>Estado</dt><dd><span class="estado">${STATE_LABEL[t.state]}</span></dd>
   <dt>Identificador del paquete</dt><dd class="hash">urn:uuid:${t.id}</dd>
-  <dt>Pedida</dt><dd>${time(t.createdAt)}</dd>
+  <dt>Pedida</dt><dd>${momento(t.createdAt)}</dd>
   ${t.seriesCode ? html`<dt>Serie</dt><dd>${t.seriesCode}</dd>` : ''}
   ${t.dispositionId ? html`<dt>Eliminación que la pidió</dt><dd><a href="/archivo/disposiciones/${t.dispositionId}">Ver la eliminación</a></dd>` : ''}
 </dl>
@@ -157,7 +157,7 @@ ${
 <thead><tr><th scope="col">Pedida</th><th scope="col">Estado</th><th scope="col">Expedientes</th><th scope="col" class="num">Tamaño del paquete</th><th scope="col">Detalle</th></tr></thead>
 <tbody>${page.map(
         ({ transfer: t, caseFiles }) => html`<tr>
-<td data-label="Pedida">${time(t.createdAt)}</td>
+<td data-label="Pedida">${momento(t.createdAt)}</td>
 <td data-label="Estado"><span class="estado">${STATE_LABEL[t.state]}</span>${building(t) && t.filesTotal ? html` ${numero(t.filesDone)} de ${numero(t.filesTotal)} archivos` : ''}</td>
 <td data-label="Expedientes">${t.seriesCode ? html`Serie ${t.seriesCode}: ` : ''}${numero(caseFiles.length)} (${caseFiles.slice(0, 3).map((c) => c.iuie).join(', ')}${caseFiles.length > 3 ? '…' : ''})</td>
 <td data-label="Tamaño del paquete" class="num">${tamano(t.packageSize)}</td>

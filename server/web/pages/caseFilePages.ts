@@ -2,7 +2,7 @@ import { ACCESS_LEVELS } from '../../../standards/chile/documentMetadata.ts';
 import { CASE_FILE_STATES, MGDEE, iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { entryView } from '../../features/caseFiles/caseFileService.ts';
-import { fechaHora, isoInstant, numero, tamano } from '../format.ts';
+import {   momento, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -19,8 +19,6 @@ const ACTION_LABELS: Record<string, string> = {
   'case-file.import': 'Recepción de remisión',
   'case-file.export': 'Remisión',
 };
-
-const when = (d: Date | string | null | undefined): Html => (d ? html`<time datetime="${isoInstant(d)}">${fechaHora(d)}</time>` : html`—`);
 
 /** The IUIe in the path, checked like the API checks it: anything malformed names nothing. */
 function iuieParam(w: WebRequest): string {
@@ -82,7 +80,7 @@ ${rows.length
   <thead><tr><th scope="col">IUIe</th><th scope="col">Título</th><th scope="col">Estado</th><th scope="col" class="num">Entradas</th><th scope="col" class="num">Folios</th><th scope="col">Abierto</th></tr></thead>
   <tbody>${rows.slice(0, 100).map((c) => html`<tr>
     <td><a href="/expedientes/${encodeURIComponent(c.iuie)}">${c.iuie}</a></td><td>${c.title}</td><td><span class="estado">${STATE_LABELS[c.state] ?? c.state}</span></td>
-    <td class="num">${numero(c.entryCount)}</td><td class="num">${numero(c.folioCount)}</td><td>${when(c.createdAt)}</td></tr>`)}</tbody>
+    <td class="num">${numero(c.entryCount)}</td><td class="num">${numero(c.folioCount)}</td><td>${momento(c.createdAt)}</td></tr>`)}</tbody>
 </table></div>`
   : html`<p>No hay expedientes${state ? html` en estado ${STATE_LABELS[state]}` : ''}.${w.can.call('post', '/v1/case-files') ? ' Abra uno con el formulario de abajo.' : ''}</p>`}
 ${w.can.call('post', '/v1/case-files') ? openForm(w) : ''}`,
@@ -107,10 +105,10 @@ function indexTable(iuie: string, entries: Entry[], canRemove: boolean): Html {
   <tbody>${entries.map(
     (e) => html`<tr>
     <td class="num">${numero(e.order)}</td>
-    <td>${entryItem(e)}${e.removed ? html`<p class="aviso alerta">Desglosado ${when(e.removed.at)}: ${e.removed.reason}</p>` : ''}</td>
+    <td>${entryItem(e)}${e.removed ? html`<p class="aviso alerta">Desglosado ${momento(e.removed.at)}: ${e.removed.reason}</p>` : ''}</td>
     <td>${e.firstFolio === null ? '—' : e.firstFolio === e.lastFolio ? numero(e.firstFolio) : html`${numero(e.firstFolio)}–${numero(e.lastFolio)}`}</td>
     <td><code class="hash">${e.sha256 ?? '—'}</code></td>
-    <td>${when(e.incorporatedAt)}</td>
+    <td>${momento(e.incorporatedAt)}</td>
     ${canRemove
       ? html`<td>${e.removed ? '—' : html`<form data-api action="/v1/case-files/${encodeURIComponent(iuie)}/entries/${e.order}/remove" data-ok="Entrada ${e.order} desglosada.">
         <label for="desglose-${e.order}">Motivo del desglose de la entrada ${e.order}</label>
@@ -177,9 +175,9 @@ async function historySection(w: WebRequest, iuie: string): Promise<Html> {
   const body =
     record === 'acts'
       ? html`<table><caption>${RECORDS.acts}</caption><thead><tr><th scope="col" class="num">Orden</th><th scope="col">Tipo</th><th scope="col">Documento</th><th scope="col">N.º de registro</th><th scope="col">Incorporado</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><td class="num">${numero(r.order as number)}</td><td>${String(r.documentTypeLabel ?? r.documentType)}</td><td>${String(r.title)} <span class="ayuda">${String(r.identifier)}</span></td><td>${String(r.registryNumber ?? '—')}</td><td>${when(r.incorporatedAt as Date)}</td></tr>`)}</tbody></table>`
+<tbody>${rows.map((r) => html`<tr><td class="num">${numero(r.order as number)}</td><td>${String(r.documentTypeLabel ?? r.documentType)}</td><td>${String(r.title)} <span class="ayuda">${String(r.identifier)}</span></td><td>${String(r.registryNumber ?? '—')}</td><td>${momento(r.incorporatedAt as Date)}</td></tr>`)}</tbody></table>`
       : html`<table><caption>${RECORDS[record]}</caption><thead><tr><th scope="col">Cuándo</th><th scope="col">Acto</th><th scope="col">Detalle</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><td>${when(r.occurredAt as Date)}</td><td>${actionLabel(String(r.action))}</td><td>${detail(r.data)}</td></tr>`)}</tbody></table>`;
+<tbody>${rows.map((r) => html`<tr><td>${momento(r.occurredAt as Date)}</td><td>${actionLabel(String(r.action))}</td><td>${detail(r.data)}</td></tr>`)}</tbody></table>`;
   return html`<h2 id="historial">Historial</h2>${tabs}${rows.length ? body : html`<p>Sin registros.</p>`}`;
 }
 
@@ -244,8 +242,8 @@ ${c.state === 'cerrado' && w.can.call('post', '/v1/case-files/:iuie/reopen')
   <dt>Estado</dt><dd><span class="estado">${STATE_LABELS[c.state] ?? c.state}</span></dd>
   <dt>Procedimiento</dt><dd>${c.procedureCode ?? '—'}</dd>
   <dt>Nivel de acceso</dt><dd>${ACCESS_LEVELS[c.accessLevel as keyof typeof ACCESS_LEVELS] ?? c.accessLevel}${c.sensitive ? ' · datos sensibles' : ''}</dd>
-  <dt>Apertura</dt><dd>${when(c.createdAt)}</dd>
-  <dt>Cierre</dt><dd>${when(c.closedAt)}</dd>
+  <dt>Apertura</dt><dd>${momento(c.createdAt)}</dd>
+  <dt>Cierre</dt><dd>${momento(c.closedAt)}</dd>
   <dt>Entradas y folios</dt><dd>${numero(c.entryCount)} entradas, ${numero(c.folioCount)} folios</dd>
 </dl>
 ${actions}
@@ -257,7 +255,7 @@ ${open && canBuild ? await addEntryForms(w, iuie) : ''}
 <h2>Versiones selladas del índice</h2>
 ${c.indexVersions.length
   ? html`<table><caption>Cada cierre o remisión sella una versión; ninguna se reemplaza</caption><thead><tr><th scope="col" class="num">Versión</th><th scope="col">Sellada</th><th scope="col" class="num">Entradas</th><th scope="col">SHA-256</th><th scope="col">Descarga</th></tr></thead>
-<tbody>${c.indexVersions.map((v) => html`<tr><td class="num">${numero(v.number)}</td><td>${when(v.sealedAt)}</td><td class="num">${numero(v.entryCount)}</td><td><code class="hash">${v.sha256}</code></td><td><a href="${path}/index.xml?version=${v.number}" download>Índice v${v.number}</a></td></tr>`)}</tbody></table>`
+<tbody>${c.indexVersions.map((v) => html`<tr><td class="num">${numero(v.number)}</td><td>${momento(v.sealedAt)}</td><td class="num">${numero(v.entryCount)}</td><td><code class="hash">${v.sha256}</code></td><td><a href="${path}/index.xml?version=${v.number}" download>Índice v${v.number}</a></td></tr>`)}</tbody></table>`
   : html`<p>Aún no hay versiones selladas: el índice se sella al cerrar o remitir.</p>`}
 ${await historySection(w, iuie)}`,
     });
@@ -276,7 +274,7 @@ const verificationPage: WebPage = {
         ? html`<p class="aviso ok" role="status"><strong>Íntegro.</strong> Se recalcularon ${numero(v.documentsHashed)} documentos y se comprobaron ${numero(v.sealedVersions.length)} sellos: todo coincide.</p>`
         : html`<p class="aviso error" role="alert"><strong>Con problemas.</strong> ${numero(v.problems.length)} diferencia(s) entre lo registrado y lo almacenado. Informe al archivero y no remita el expediente hasta revisarlo.</p>`}
 <dl class="ficha">
-  <dt>Verificado</dt><dd>${when(v.checkedAt)}</dd>
+  <dt>Verificado</dt><dd>${momento(v.checkedAt)}</dd>
   <dt>Entradas</dt><dd>${numero(v.entries)}</dd>
   <dt>Documentos recalculados</dt><dd>${numero(v.documentsHashed)}</dd>
   <dt>Documentos eliminados por disposición</dt><dd>${numero(v.documentsDestroyed)}</dd>

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import { REJECT_REASONS, type CommunicationState, type CommunicationType, type RecipientState } from '../../features/communications/communicationRepository.ts';
-import { fechaHora, isoInstant, numero } from '../format.ts';
+import {   momento, numero } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -47,8 +47,6 @@ const REJECT_LABELS: Record<(typeof REJECT_REASONS)[number], string> = {
 };
 
 const label = <K extends string>(labels: Record<K, string>, key: string | null | undefined): string => (key && key in labels ? labels[key as K] : (key ?? '—'));
-
-const time = (d: Date | string | null | undefined): Html | string => (d ? html`<time datetime="${isoInstant(d)}">${fechaHora(d)}</time>` : '—');
 
 /** Ids are UUIDs; anything else cannot exist, and is answered like any unknown id (the API does the same). */
 function requireId(id: string | undefined, what: string): string {
@@ -152,7 +150,7 @@ ${page.length === 0
       <td data-label="${box === 'inbox' ? 'Remitente' : 'Destinatarios'}">${box === 'inbox' ? `${c.sender.name} (${c.sender.code})` : c.recipients.map((r) => r.agencyCode).join(', ')}</td>
       <td data-label="Tipo">${label(TYPE_LABELS, c.type)}</td>
       <td data-label="Estado"><span class="estado">${rowState(c, box)}</span></td>
-      <td data-label="${box === 'inbox' ? 'Enviada' : 'Creada'}">${time(box === 'inbox' ? c.sentAt : c.createdAt)}</td>
+      <td data-label="${box === 'inbox' ? 'Enviada' : 'Creada'}">${momento(box === 'inbox' ? c.sentAt : c.createdAt)}</td>
     </tr>`)}
   </tbody>
 </table>
@@ -307,10 +305,10 @@ function recipientActions(w: WebRequest, c: CommunicationView, r: RecipientView)
 /** A recipient's delivery, in order: what happened to it and when. */
 function deliveryHistory(r: RecipientView): Html {
   const events: Html[] = [];
-  if (r.receivedAt) events.push(html`<li>Recibida: ${time(r.receivedAt)}</li>`);
-  if (r.distributedAt) events.push(html`<li>Distribuida a ${r.distributedTo ?? '—'}: ${time(r.distributedAt)}</li>`);
-  if (r.acknowledgedAt) events.push(html`<li>Acuse de recibo ${r.receiptNumber ?? ''}: ${time(r.acknowledgedAt)}</li>`);
-  if (r.rejectedAt) events.push(html`<li>Rechazada (${label(REJECT_LABELS, r.rejectReason)}: ${r.rejectDetail ?? ''}): ${time(r.rejectedAt)}</li>`);
+  if (r.receivedAt) events.push(html`<li>Recibida: ${momento(r.receivedAt)}</li>`);
+  if (r.distributedAt) events.push(html`<li>Distribuida a ${r.distributedTo ?? '—'}: ${momento(r.distributedAt)}</li>`);
+  if (r.acknowledgedAt) events.push(html`<li>Acuse de recibo ${r.receiptNumber ?? ''}: ${momento(r.acknowledgedAt)}</li>`);
+  if (r.rejectedAt) events.push(html`<li>Rechazada (${label(REJECT_LABELS, r.rejectReason)}: ${r.rejectDetail ?? ''}): ${momento(r.rejectedAt)}</li>`);
   return events.length ? html`<ul>${events}</ul>` : html`<p class="ayuda">Aún sin movimientos.</p>`;
 }
 
@@ -343,7 +341,7 @@ async function detail(w: WebRequest): Promise<Html> {
   const stepRow = (s: StepView) => html`<tr>
     <td data-label="Paso">${s.kind === 'initial' ? 'Visación' : 'Firma'} ${s.position}</td>
     <td data-label="Responsable">${names.get(s.principalId) ?? '—'}</td>
-    <td data-label="Hecho">${s.doneAt ? time(s.doneAt) : 'Pendiente'}</td>
+    <td data-label="Hecho">${s.doneAt ? momento(s.doneAt) : 'Pendiente'}</td>
     <td data-label="Versión producida" class="num">${s.versionProduced === null ? '—' : numero(s.versionProduced)}</td>
   </tr>`;
 
@@ -364,9 +362,9 @@ async function detail(w: WebRequest): Promise<Html> {
     <dt>Remitente</dt><dd>${c.sender.name} (${c.sender.code}): ${c.sender.authority}, ${c.sender.post}</dd>
     <dt>Destinatarios</dt><dd><ul>${c.recipients.map((r) => html`<li>${r.agencyName} (${r.agencyCode}): ${r.persons.map((p) => `${p.name}, ${p.post}`).join('; ')} · <span class="estado">${label(DELIVERY_LABELS, r.state)}</span></li>`)}</ul></dd>
     ${c.procedure ? html`<dt>Procedimiento</dt><dd>${c.procedure.code}${c.procedure.task ? ` · ${c.procedure.task}` : ''}</dd>
-    <dt>Plazo</dt><dd>${time(c.procedure.deadline)}</dd>` : ''}
-    <dt>Creada</dt><dd>${time(c.createdAt)}</dd>
-    <dt>Enviada</dt><dd>${c.sentAt ? time(c.sentAt) : 'No enviada aún'}</dd>
+    <dt>Plazo</dt><dd>${momento(c.procedure.deadline)}</dd>` : ''}
+    <dt>Creada</dt><dd>${momento(c.createdAt)}</dd>
+    <dt>Enviada</dt><dd>${c.sentAt ? momento(c.sentAt) : 'No enviada aún'}</dd>
     <dt>Contenido</dt><dd>Versión ${numero(c.content.version)}${'documentId' in c.content && c.content.documentId ? html` · <a href="/documentos/${c.content.documentId}?version=${c.content.version}">ver el documento</a>` : ''}</dd>
   </dl>
   <h3>Archivos</h3>
@@ -404,7 +402,7 @@ async function detail(w: WebRequest): Promise<Html> {
 <section aria-labelledby="acuses-titulo">
   <h2 id="acuses-titulo">Acuses de recibo</h2>
   ${c.recipients.some((r) => r.receiptNumber)
-    ? html`<ul>${c.recipients.filter((r) => r.receiptNumber).map((r) => html`<li><a href="/v1/communications/${c.id}/receipts/${r.agencyCode}" download>Acuse ${r.receiptNumber} de ${r.agencyName} (PDF sellado)</a>, ${time(r.acknowledgedAt)}. SHA-256: <code class="hash">${r.receiptSha256 ?? '—'}</code></li>`)}</ul>`
+    ? html`<ul>${c.recipients.filter((r) => r.receiptNumber).map((r) => html`<li><a href="/v1/communications/${c.id}/receipts/${r.agencyCode}" download>Acuse ${r.receiptNumber} de ${r.agencyName} (PDF sellado)</a>, ${momento(r.acknowledgedAt)}. SHA-256: <code class="hash">${r.receiptSha256 ?? '—'}</code></li>`)}</ul>`
     : html`<p>Aún no hay acuses de recibo.</p>`}
 </section>`;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { SignatureRow, VersionRow } from '../../features/documents/documentRepository.ts';
 import { ACCESS_LEVELS, DOCUMENT_TYPE_LABELS, MGDDE } from '../../../standards/chile/documentMetadata.ts';
-import { fechaHora, isoInstant, numero, tamano } from '../format.ts';
+import {   momento, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -61,12 +61,10 @@ export function formatRun(run: string | null | undefined): string {
   return m ? `${numero(Number(m[1]))}-${m[2]!.toUpperCase()}` : (run ?? '—');
 }
 
-const time = (d: Date | string | null | undefined): Html | string => (d ? html`<time datetime="${isoInstant(d)}">${fechaHora(d)}</time>` : '—');
-
 /** One metadata value as text: codes by their names, dates in Chilean format, actors and signers by name. */
 function metadataValue(code: string, value: unknown): Html | string {
   if (value === null || value === undefined || value === '') return '—';
-  if (DATES.has(code) && typeof value === 'string') return time(value);
+  if (DATES.has(code) && typeof value === 'string') return momento(value);
   if (typeof value === 'number' && CODED[code]) return CODED[code][value] ? `${CODED[code][value]} (${value})` : `Código ${value}`;
   if (typeof value === 'number') return numero(value);
   if (typeof value === 'boolean') return value ? 'Sí' : 'No';
@@ -118,7 +116,7 @@ function signaturePanel(n: number, signatures: SignatureRow[]): Html {
     <h3>Firma ${numero(s.position)}: <span class="estado">${s.valid ? 'Válida' : 'No válida'}</span></h3>
     <dl class="ficha">
       <dt>Firmante</dt><dd>${s.signerName ?? 'Sin nombre en el certificado'}${s.signerRun ? `, RUN ${formatRun(s.signerRun)}` : ''}</dd>
-      <dt>Fecha de firma</dt><dd>${time(s.signedAt)}</dd>
+      <dt>Fecha de firma</dt><dd>${momento(s.signedAt)}</dd>
       ${typeof reason === 'string' && reason ? html`<dt>Motivo</dt><dd>${reason}</dd>` : ''}
       <dt>Cubre todo el documento</dt><dd>${s.coversWholeDocument ? 'Sí' : 'No'}</dd>
       <dt>${s.valid ? 'Por qué es válida' : 'Por qué no es válida'}</dt><dd><ul>${signatureReasons(s).map((r) => html`<li>${r}</li>`)}</ul></dd>
@@ -185,7 +183,7 @@ async function documentPage(w: WebRequest): Promise<Html> {
   <h2 id="metadatos-titulo">Metadatos</h2>
   <dl class="ficha">
     ${metadataKeys.map((k) => html`<dt>${FIELD_LABELS[k] ?? k} <span class="ayuda">(${k})</span></dt><dd>${metadataValue(k, doc.metadata[k])}</dd>`)}
-    <dt>Ingresado</dt><dd>${time(doc.createdAt)}</dd>
+    <dt>Ingresado</dt><dd>${momento(doc.createdAt)}</dd>
   </dl>
 </section>
 <section aria-labelledby="vista-titulo">
@@ -265,7 +263,7 @@ ${canSign || canInitial || canCopy
         const valid = sigs.filter((s) => s.valid).length;
         return html`<tr>
         <td data-label="Versión"><a href="/documentos/${id}?version=${v.number}"${v.number === n ? html` aria-current="page"` : ''}>Versión ${numero(v.number)}</a>${v.number === n ? ' (mostrada)' : ''}</td>
-        <td data-label="Fecha">${time(v.createdAt)}</td>
+        <td data-label="Fecha">${momento(v.createdAt)}</td>
         <td data-label="Origen">${ORIGIN_LABELS[v.origin]}, por ${names.get(v.createdBy) ?? '—'}</td>
         <td data-label="Estado">${v.status === 'final' ? 'Final' : 'Borrador'}</td>
         <td data-label="Archivo">${v.fileName ?? '—'}<br><span class="ayuda">${v.mediaType}${v.pageCount ? `, ${numero(v.pageCount)} ${v.pageCount === 1 ? 'página' : 'páginas'}` : ''}</span></td>

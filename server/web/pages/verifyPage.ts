@@ -1,7 +1,7 @@
 import { DomainError } from '../../errors.ts';
 import type { FixedWindowLimiter } from '../../http/fixedWindowLimiter.ts';
 import type { Services } from '../../services.ts';
-import { fechaHora, numero } from '../format.ts';
+import { momento, numero } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { publicPage } from '../layout.ts';
 
@@ -22,7 +22,7 @@ export async function verifyPage(services: Services, limiter: FixedWindowLimiter
   <dt>Versión</dt><dd>${numero(v.version)}</dd>
   <dt>Título</dt><dd>${v.title ?? 'No se muestra: el documento no es de acceso público.'}</dd>
   <dt>Nivel de acceso</dt><dd>${v.accessLevel}</dd>
-  <dt>Emitida</dt><dd><time datetime="${new Date(v.issuedAt).toISOString()}">${fechaHora(v.issuedAt)}</time></dd>
+  <dt>Emitida</dt><dd>${momento(v.issuedAt)}</dd>
   <dt>SHA-256 de la copia</dt><dd><code class="hash">${v.copy.sha256}</code></dd>
   <dt>Tamaño de la copia</dt><dd>${numero(v.copy.size)} bytes</dd>
 </dl>
