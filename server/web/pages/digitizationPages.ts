@@ -371,7 +371,7 @@ async function reviewQueuePage(w: WebRequest): Promise<Html> {
 ${items.map(
   (r) => html`<tr>
 <td data-label="Documento">${titles.get(r.documentId)}</td>
-<td data-label="Página"><a href="/digitalizacion/${r.digitizationId}/paginas/${r.number}">Revisar página ${numero(r.number)}<span class="solo-lectores"> de «${titles.get(r.documentId)}»</span></a></td>
+<td data-label="Página"><a href="/digitalizacion/${r.digitizationId}/paginas/${r.number}">Revisar página ${numero(r.number)}<span class="visualmente-oculto"> de «${titles.get(r.documentId)}»</span></a></td>
 <td data-label="Estado">${PAGE_STATE[r.state]}${r.error ? html`: ${r.error}` : ''}</td>
 <td data-label="Confianza del OCR" class="num">${confidence(r.confidence)}</td>
 <td data-label="Texto leído">${excerpt(r.text)}</td>
