@@ -26,27 +26,38 @@ const NAV: NavEntry[] = [
   { href: '/archivo', label: 'Archivo', reads: ['get', '/v1/series'] },
 ];
 
-function head(title: string, csrf: string | null): Html {
-  return html`<meta charset="utf-8">
+/** What every page shares: the document head, the skip link, the header's frame, the main region and the footer. */
+function shell(opts: { title: string; csrf: string | null; header: Html; main: Html }): Html {
+  return html`<!doctype html>
+<html lang="es-CL">
+<head>
+<meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-${csrf ? html`<meta name="csrf-token" content="${csrf}">` : ''}
-<title>${title} · legajo</title>
+${opts.csrf ? html`<meta name="csrf-token" content="${opts.csrf}">` : ''}
+<title>${opts.title} · legajo</title>
 <link rel="stylesheet" href="/assets/legajo.css">
-<script type="module" src="/assets/legajo.js"></script>`;
+<script type="module" src="/assets/legajo.js"></script>
+</head>
+<body>
+<a class="saltar" href="#contenido">Saltar al contenido</a>
+<header class="cabecera">
+${opts.header}
+</header>
+<main id="contenido" tabindex="-1">
+${opts.main}
+</main>
+<footer class="pie"><p>legajo · Ley 21.180 de Transformación Digital del Estado</p></footer>
+</body>
+</html>`;
 }
 
 /** Every signed-in page: skip link, header with the person and agency, navigation by role, status region. */
 export function page(session: WebSession, can: Permissions, opts: PageOptions): Html {
   const nav = NAV.filter((n) => can.call(n.reads[0], n.reads[1]) && (n.href !== '/archivo' || can.call('post', '/v1/series') || can.call('get', '/v1/fixity/alerts')));
-  return html`<!doctype html>
-<html lang="es-CL">
-<head>
-${head(opts.title, session.csrfToken)}
-</head>
-<body>
-<a class="saltar" href="#contenido">Saltar al contenido</a>
-<header class="cabecera">
-  <a class="marca" href="/bandeja">legajo</a>
+  return shell({
+    title: opts.title,
+    csrf: session.csrfToken,
+    header: html`<a class="marca" href="/bandeja">legajo</a>
   <nav aria-label="Principal">
     <ul>
       ${nav.map((n) => html`<li><a href="${n.href}"${opts.section === n.href ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}
@@ -58,33 +69,15 @@ ${head(opts.title, session.csrfToken)}
       <input type="hidden" name="_csrf" value="${session.csrfToken}">
       <button type="submit" class="secundario">Salir</button>
     </form>
-  </div>
-</header>
-<main id="contenido" tabindex="-1">
-<div id="avisos" class="avisos" role="status" aria-live="polite">${opts.notice ? html`<p class="aviso ok">${opts.notice}</p>` : ''}</div>
+  </div>`,
+    main: html`<div id="avisos" class="avisos" role="status" aria-live="polite">${opts.notice ? html`<p class="aviso ok">${opts.notice}</p>` : ''}</div>
 <h1>${opts.title}</h1>
-${opts.body}
-</main>
-<footer class="pie"><p>legajo · Ley 21.180 de Transformación Digital del Estado</p></footer>
-</body>
-</html>`;
+${opts.body}`,
+  });
 }
 
 /** Pages seen without signing in: the welcome page, errors before sign-in, the public verification page. */
 export function publicPage(opts: { title: string; body: Html }): Html {
-  return html`<!doctype html>
-<html lang="es-CL">
-<head>
-${head(opts.title, null)}
-</head>
-<body>
-<a class="saltar" href="#contenido">Saltar al contenido</a>
-<header class="cabecera"><a class="marca" href="/">legajo</a></header>
-<main id="contenido" tabindex="-1">
-<h1>${opts.title}</h1>
-${opts.body}
-</main>
-<footer class="pie"><p>legajo · Ley 21.180 de Transformación Digital del Estado</p></footer>
-</body>
-</html>`;
+  return shell({ title: opts.title, csrf: null, header: html`<a class="marca" href="/">legajo</a>`, main: html`<h1>${opts.title}</h1>
+${opts.body}` });
 }

@@ -2,7 +2,7 @@ import { ACCESS_LEVELS } from '../../../standards/chile/documentMetadata.ts';
 import { CASE_FILE_STATES, MGDEE, iuieSchema } from '../../../standards/chile/caseFileMetadata.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { entryView } from '../../features/caseFiles/caseFileService.ts';
-import {   momento, numero, tamano } from '../format.ts';
+import { momento, numero, tamano } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import { REJECT_REASONS, type CommunicationState, type CommunicationType, type RecipientState } from '../../features/communications/communicationRepository.ts';
-import {   momento, numero } from '../format.ts';
+import { momento, numero } from '../format.ts';
+import { pdfPreview } from '../pdfPreview.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -376,14 +377,7 @@ async function detail(w: WebRequest): Promise<Html> {
 </section>
 <section aria-labelledby="vista-titulo">
   <h2 id="vista-titulo">Vista previa del contenido</h2>
-  <div class="vista-pdf" data-pdf="${contentUrl}" data-pdf-label="Contenido de la comunicación">
-    <canvas role="img" aria-label="Contenido de la comunicación: cargando"></canvas>
-    <p data-pdf-status aria-live="polite">Cargando la vista previa…</p>
-    <div class="acciones">
-      <button type="button" class="secundario" data-pdf-prev>Página anterior</button>
-      <button type="button" class="secundario" data-pdf-next>Página siguiente</button>
-    </div>
-  </div>
+  ${pdfPreview(contentUrl, 'Contenido de la comunicación')}
 </section>
 </div>
 <section id="acciones-comunicacion" aria-labelledby="acciones-titulo">

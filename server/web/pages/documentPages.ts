@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { SignatureRow, VersionRow } from '../../features/documents/documentRepository.ts';
 import { ACCESS_LEVELS, DOCUMENT_TYPE_LABELS, MGDDE } from '../../../standards/chile/documentMetadata.ts';
-import {   momento, numero, tamano } from '../format.ts';
+import { momento, numero, tamano } from '../format.ts';
+import { pdfPreview } from '../pdfPreview.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -193,14 +194,7 @@ async function documentPage(w: WebRequest): Promise<Html> {
     ${version.origin === 'upload' ? html` <a href="${vbase}/receipt" download>Certificado de presentación</a>` : ''}
   </p>
   ${isPdf
-    ? html`<div class="vista-pdf" data-pdf="${vbase}/content" data-pdf-label="Versión ${n} del documento">
-    <canvas role="img" aria-label="Versión ${n} del documento: cargando"></canvas>
-    <p data-pdf-status aria-live="polite">Cargando la vista previa…</p>
-    <div class="acciones">
-      <button type="button" class="secundario" data-pdf-prev>Página anterior</button>
-      <button type="button" class="secundario" data-pdf-next>Página siguiente</button>
-    </div>
-  </div>`
+    ? pdfPreview(`${vbase}/content`, `Versión ${n} del documento`)
     : html`<p class="aviso alerta">No hay vista previa para archivos ${version.mediaType}; descárguelo para verlo.</p>`}
 </section>
 </div>
