@@ -93,7 +93,7 @@ describe('expedientes en el navegador (Chromium)', () => {
     await expect.poll(() => page.locator('.ficha').innerText()).toContain('Abierto');
     expect(problems).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   itWithReferee('chromium', 'el teclado basta: saltar al contenido y enviar un formulario', async () => {
     const { page, context } = await signIn(browser, baseUrl, '11111111-1');
@@ -112,7 +112,7 @@ describe('expedientes en el navegador (Chromium)', () => {
     await page.waitForURL(/\/expedientes\/[^/]+$/);
     expect(await page.locator('.ficha').innerText()).toContain('Expediente por teclado');
     await context.close();
-  });
+  }, 120_000);
 
   itWithReferee('chromium', 'nadie ve expedientes de otra agencia, y quien no construye no ve acciones', async () => {
     const outsider = await signIn(browser, baseUrl, '11111111-1');
@@ -127,5 +127,5 @@ describe('expedientes en el navegador (Chromium)', () => {
     await auditor.page.goto(`${baseUrl}/expedientes`);
     expect(await auditor.page.getByRole('button', { name: 'Abrir expediente' }).count()).toBe(0);
     await auditor.context.close();
-  });
+  }, 120_000);
 });

@@ -66,7 +66,7 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     expect(await page.locator('header').innerText()).toContain('Bruno Externo');
     expect(await page.locator('header').innerText()).toContain('Agencia AG2 (AG2)');
     await context.close();
-  });
+  }, 120_000);
 
   itWithReferee('chromium', 'un RUN sin principal en legajo no ingresa, y se le dice qué hacer', async () => {
     const { page, context } = await openVisit(browser);
@@ -88,7 +88,7 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     expect(replay!.status()).toBe(400);
     expect(await page.locator('main').innerText()).toContain('expiró o ya fue usado');
     await context.close();
-  });
+  }, 120_000);
 
   itWithReferee('chromium', 'las páginas llevan una CSP sin scripts en línea y cabeceras seguras', async () => {
     const { page, context } = await signIn(browser, baseUrl, '22.222.222-2');
@@ -113,5 +113,5 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     const api = await context.request.get(`${baseUrl}/no-existe`, { headers: { accept: 'application/json' } });
     expect(api.headers()['content-type']).toContain('application/problem+json');
     await context.close();
-  });
+  }, 120_000);
 });
