@@ -135,6 +135,7 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     const historic = await closedCaseFile('10', 1);
     const hold = await as(proposer.token).post('/v1/legal-holds', { caseFile: held.iuie, reason: 'Causa rol C-123-2026, 1.er Juzgado Civil de Santiago' });
     expect(hold.status, hold.text).toBe(201);
+    expect(hold.body).toMatchObject({ targetType: 'case_file', caseFile: held.iuie });
     const override = await as(proposer.token).post('/v1/retention-overrides', { caseFile: overridden.iuie, periodYears: 50, disposition: 'transfer', reason: 'Valor histórico: primer subsidio de la comuna' });
     expect(override.status, override.text).toBe(201);
     expect(override.body.schedule).toMatchObject({ periodYears: 50, disposition: 'transfer' });
@@ -267,6 +268,8 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     const released = await as(proposer.token).post(`/v1/legal-holds/${hold.id}/release`, { reason: 'Sentencia firme' });
     expect(released.status).toBe(200);
     expect(released.body.releasedAt).not.toBeNull();
+    expect(released.body.caseFile).toBe(hold.caseFile);
+    expect(hold.caseFile).toMatch(/^EXP-/);
     expect((await as(proposer.token).post(`/v1/legal-holds/${hold.id}/release`, { reason: 'otra vez' })).status).toBe(409);
     expect((await as(b.token).post(`/v1/legal-holds/${hold.id}/release`, { reason: 'ajena' })).status).toBe(404);
     expect((await as(proposer.token).post('/v1/legal-holds', { reason: 'sin objeto' })).status).toBe(422);

@@ -22,6 +22,8 @@ export interface HoldRow {
   id: string;
   targetType: 'case_file' | 'document' | 'series';
   targetId: string | null;
+  /** IUIe of the held case file, so people and programs can name it. */
+  caseFileIuie: string | null;
   seriesCode: string | null;
   reason: string;
   createdBy: string;
@@ -53,6 +55,7 @@ export const toHold = (r: any): HoldRow => ({
   id: r.id,
   targetType: r.target_type,
   targetId: r.target_id,
+  caseFileIuie: r.case_file_iuie ?? null,
   seriesCode: r.series_code,
   reason: r.reason,
   createdBy: r.created_by,

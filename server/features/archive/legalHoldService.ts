@@ -9,6 +9,9 @@ import { seriesCodeSchema } from './retentionService.ts';
 
 const reason = z.string().trim().min(1).max(2000);
 
+/** The held case file's IUIe beside each hold row. */
+const HELD_IUIE = "(SELECT c.iuie FROM case_files c WHERE c.id = legal_holds.target_id AND legal_holds.target_type = 'case_file') AS case_file_iuie";
+
 export const holdInput = z
   .strictObject({
     caseFile: z.string().min(1).max(200).optional(),
@@ -29,7 +32,7 @@ export class LegalHoldService {
   ) {}
 
   async list(actor: Actor, active: boolean | undefined): Promise<HoldRow[]> {
-    const q = this.knex('legal_holds').where({ agency_id: actor.agencyId }).orderBy('created_at', 'desc');
+    const q = this.knex('legal_holds').select('legal_holds.*', this.knex.raw(HELD_IUIE)).where({ agency_id: actor.agencyId }).orderBy('created_at', 'desc');
     if (active === true) q.whereNull('released_at');
     if (active === false) q.whereNotNull('released_at');
     return (await q).map(toHold);
@@ -52,18 +55,18 @@ export class LegalHoldService {
       }
       const [row] = await trx('legal_holds').insert({ agency_id: actor.agencyId, ...target, reason: input.reason, created_by: actor.principalId }).returning('*');
       await this.audit.append(trx, { action: 'legal-hold.place', targetType: 'legal_hold', targetId: row.id, data: { ...target, reason: input.reason }, agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId });
-      return toHold(row);
+      return toHold({ ...row, case_file_iuie: input.caseFile ?? null });
     });
   }
 
   async release(actor: Actor, id: string, input: z.output<typeof releaseInput>): Promise<HoldRow> {
     return this.knex.transaction(async (trx) => {
-      const row = await trx('legal_holds').where({ agency_id: actor.agencyId, id }).forUpdate().first();
+      const row = await trx('legal_holds').select('legal_holds.*', trx.raw(HELD_IUIE)).where({ agency_id: actor.agencyId, id }).forUpdate().first();
       if (!row) throw new NotFoundError('No existe esa retención legal en su agencia.');
       if (row.released_at) throw new ConflictError(`La retención ya fue levantada el ${row.released_at.toISOString()}.`);
       const [updated] = await trx('legal_holds').where({ id }).update({ released_at: trx.fn.now(), released_by: actor.principalId, release_reason: input.reason }).returning('*');
       await this.audit.append(trx, { action: 'legal-hold.release', targetType: 'legal_hold', targetId: id, data: { reason: input.reason }, agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId });
-      return toHold(updated);
+      return toHold({ ...updated, case_file_iuie: row.case_file_iuie });
     });
   }
 }

@@ -37,6 +37,7 @@ const holdOut = z
     id: z.uuid(),
     targetType: z.enum(['case_file', 'document', 'series']),
     targetId: z.uuid().nullable(),
+    caseFile: z.string().nullable().describe('IUIe del expediente retenido'),
     series: z.string().nullable(),
     reason: z.string(),
     createdAt: z.iso.datetime(),
@@ -97,7 +98,7 @@ const ruleView = (r: RuleRow) => ({
   reviewReason: r.reviewReason,
   createdAt: r.createdAt,
 });
-const holdView = (h: HoldRow) => ({ id: h.id, targetType: h.targetType, targetId: h.targetId, series: h.seriesCode, reason: h.reason, createdAt: h.createdAt, releasedAt: h.releasedAt, releaseReason: h.releaseReason });
+const holdView = (h: HoldRow) => ({ id: h.id, targetType: h.targetType, targetId: h.targetId, caseFile: h.caseFileIuie, series: h.seriesCode, reason: h.reason, createdAt: h.createdAt, releasedAt: h.releasedAt, releaseReason: h.releaseReason });
 const scheduleView = (r: RecordSchedule) => ({ targetType: r.targetType, targetId: r.targetId, label: r.label, series: r.seriesCode, schedule: r.schedule, holds: r.holds.map(holdView) });
 /** A run as the API shows it: who proposed and approved stay in the audit log, the certificate's hash in its ETag. */
 const dispositionView = <T extends DispositionRow>({ createdBy: _c, approvedBy: _a, certificateSha256: _s, ...d }: T) => d;

@@ -3,7 +3,7 @@ import { DISPOSITIONS, TRIGGERS } from '../../features/archive/effectiveSchedule
 import { fecha, momento } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
-import { archivePage, DISPOSITION_LABEL, formEnd, TRIGGER_LABEL, years } from './archiveCommon.ts';
+import { archivePage, caseFileLink, DISPOSITION_LABEL, formEnd, TRIGGER_LABEL, years } from './archiveCommon.ts';
 
 /** The rule in one sentence: "10 años desde el cierre del expediente; luego transferencia al Archivo Nacional". */
 const SINCE: Record<'closed' | 'final', string> = { closed: 'desde el cierre del expediente', final: 'desde que el documento es final' };
@@ -138,6 +138,8 @@ async function holdsPage(w: WebRequest): Promise<Html> {
   const target = (h: HoldRow) =>
     h.targetType === 'series'
       ? html`Serie ${h.seriesCode}`
+      : h.caseFileIuie
+        ? html`Expediente ${caseFileLink(h.caseFileIuie)}`
       : h.targetType === 'document' && documentNames.has(h.targetId!)
         ? html`Documento <a href="/documentos/${h.targetId}">${documentNames.get(h.targetId!)}</a>`
         : html`${TARGET[h.targetType]} <span class="hash">${h.targetId}</span>`;
