@@ -368,6 +368,7 @@ describe.each(BACKENDS)('expedientes (%s)', (backend) => {
       { method: 'get', path: `/v1/case-files/${iuie}/receipts/1`, roles: [], scope: 'resource' },
       { method: 'post', path: `/v1/case-files/${closedIuie}/authorized-copies`, roles: builders, scope: 'resource' },
       { method: 'post', path: `/v1/documents/${doc.id}/versions/1/authorized-copies`, roles: builders, scope: 'resource' },
+      { method: 'get', path: `/v1/documents/${doc.id}/versions/1/authorized-copies`, roles: [], scope: 'resource' },
       { method: 'post', path: '/v1/case-files/import', roles: ['system', 'records_officer'], scope: 'collection' },
       { method: 'post', path: '/v1/case-files/verify-package', roles: [], scope: 'collection' },
     ];

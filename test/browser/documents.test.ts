@@ -126,9 +126,17 @@ describe('documento: vista, firma y copia autorizada (Chromium)', () => {
     await page.locator('[data-pdf][data-pdf-ready]').waitFor();
     await checkPage(page, 'documento-copia-emitida');
 
+    // The issued copy stays listed with its download, never with its code.
+    const copiedVersion = new URL(page.url()).searchParams.get('version');
+    const listed = page.getByRole('table', { name: /Copias emitidas/ });
+    expect(await listed.locator('tbody tr').count()).toBe(1);
+    expect(await listed.innerText()).not.toContain(code);
+
     // A forged code in the address shows nothing.
     await page.goto(`${baseUrl}/documentos/${docId}?copia=00000000-0000-4000-8000-000000000000&codigo=AAAA-AAAA-AAAA-AAAA-AAAA`);
     expect(await page.locator('#copia-emitida').count()).toBe(0);
+    const copies = await context.request.get(`${baseUrl}/v1/documents/${docId}/versions/${copiedVersion}/authorized-copies`);
+    expect((await copies.json()).items).toEqual([expect.objectContaining({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
     expect(problems).toEqual([]);
     await context.close();
 

@@ -159,6 +159,13 @@ export class AuthorizedCopyService {
     return this.keep(actor, code, pdf, { subjectKind: 'case-file', caseFileId: c.id, indexVersion: sealed.number, subjectSha256: sealed.sha256, target: { type: 'case-file', id: c.id } }, issuedAt);
   }
 
+  /** The copies issued of one version, newest first (their codes are never stored, so never listed). */
+  async listForVersion(actor: Actor, documentId: string, n: number): Promise<Array<Omit<IssuedCopy, 'code' | 'verifyUrl'>>> {
+    const version = await this.documents.version(actor, documentId, n);
+    const rows = await this.knex('authorized_copies').where({ agency_id: actor.agencyId, version_id: version.id }).orderBy('issued_at', 'desc').select('id', 'sha256', 'size', 'issued_at');
+    return rows.map((r: { id: string; sha256: string; size: string | number; issued_at: Date }) => ({ id: r.id, sha256: r.sha256, size: Number(r.size), issuedAt: r.issued_at }));
+  }
+
   async content(actor: Actor, id: string): Promise<{ sha256: string; body: Readable }> {
     const row = await this.knex('authorized_copies').where({ agency_id: actor.agencyId, id }).first('sha256', 'object_key');
     if (!row) throw new NotFoundError('No existe una copia autorizada con ese id en su agencia.');

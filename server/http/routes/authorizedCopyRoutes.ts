@@ -30,6 +30,18 @@ export function authorizedCopyRoutes(s: Services, limiter: FixedWindowLimiter): 
       },
     }),
     defineRoute({
+      method: 'get',
+      path: '/v1/documents/:id/versions/:n/authorized-copies',
+      tag: 'copias autorizadas',
+      summary: 'Las copias autorizadas emitidas de una versión, las más recientes primero (sin sus códigos, que no se guardan).',
+      auth: { roles: [] },
+      params: z.strictObject({ id: z.uuid(), n: z.coerce.number().int().min(1).max(1_000_000) }),
+      responses: { 200: { description: 'Las copias', schema: z.object({ items: z.array(issuedOut.omit({ code: true, verifyUrl: true })) }) } },
+      async handler(ctx, { params }, actor) {
+        ctx.body = { items: await s.copies.listForVersion(actor, params.id, params.n) };
+      },
+    }),
+    defineRoute({
       method: 'post',
       path: '/v1/case-files/:iuie/authorized-copies',
       tag: 'copias autorizadas',

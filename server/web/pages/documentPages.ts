@@ -146,6 +146,7 @@ async function documentPage(w: WebRequest): Promise<Html> {
   const signaturesByVersion = new Map<number, SignatureRow[]>();
   for (const v of versions) signaturesByVersion.set(v.number, await w.services.documents.signatures(actor, id, v.number));
   const signatures = signaturesByVersion.get(n)!;
+  const copies = version.mediaType === 'application/pdf' ? await w.services.copies.listForVersion(actor, id, n) : [];
 
   const names = new Map<string, string>();
   for (const v of versions) {
@@ -240,6 +241,16 @@ ${canSign || canInitial || canCopy
     <div class="error-form" tabindex="-1"></div>
     <button type="submit">Emitir copia autorizada de la versión ${numero(n)}</button>
   </form>` : ''}
+</section>`
+  : ''}
+${copies.length
+  ? html`<section aria-labelledby="copias-titulo">
+  <h2 id="copias-titulo">Copias autorizadas de la versión ${numero(n)}</h2>
+  <table class="tabla-movil">
+    <caption>Copias emitidas, la más reciente primero; su código solo se muestra al emitirlas</caption>
+    <thead><tr><th scope="col">Emitida</th><th scope="col">Tamaño</th><th scope="col">SHA-256 de la copia</th><th scope="col">Descarga</th></tr></thead>
+    <tbody>${copies.map((c) => html`<tr><td data-label="Emitida">${momento(c.issuedAt)}</td><td data-label="Tamaño">${tamano(c.size)}</td><td data-label="SHA-256" class="hash">${c.sha256}</td><td data-label="Descarga"><a href="/v1/authorized-copies/${c.id}/content" download>Copia del ${momento(c.issuedAt)}</a></td></tr>`)}</tbody>
+  </table>
 </section>`
   : ''}
 <section aria-labelledby="versiones-titulo">
