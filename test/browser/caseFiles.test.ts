@@ -119,6 +119,7 @@ describe('expedientes en el navegador (Chromium)', () => {
     const response = await outsider.page.goto(`${baseUrl}/expedientes/${encodeURIComponent(otherIuie)}`);
     expect(response!.status()).toBe(404);
     expect(await outsider.page.locator('main').innerText()).not.toContain('Expediente reservado de AG2');
+    await checkPage(outsider.page, 'expediente-ajeno');
     await outsider.page.goto(`${baseUrl}/expedientes`);
     expect(await outsider.page.locator('main').innerText()).not.toContain(otherIuie);
     await outsider.context.close();

@@ -110,6 +110,7 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     const missing = await page.goto(`${baseUrl}/no-existe`);
     expect(missing!.status()).toBe(404);
     expect(await page.locator('h1').innerText()).toBe('Página no encontrada');
+    await checkPage(page, 'pagina-no-encontrada');
     const api = await context.request.get(`${baseUrl}/no-existe`, { headers: { accept: 'application/json' } });
     expect(api.headers()['content-type']).toContain('application/problem+json');
     await context.close();
