@@ -225,7 +225,7 @@ describe('mesa de archivo (Chromium)', () => {
 
       await page.getByLabel('Paquete (tar o zip)').setInputFiles(good);
       await page.getByRole('button', { name: 'Validar paquete' }).click();
-      await page.getByRole('status').getByText('El paquete es válido.').waitFor();
+      await page.getByRole('status').getByText(/^Paquete válido: \d+ archivos verificados/).waitFor();
       await context.close();
     },
     120_000,
