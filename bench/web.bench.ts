@@ -37,7 +37,7 @@ export default async function bench(): Promise<BenchResult> {
       jsonBodyLimit: 1024 * 1024,
       version: 'bench',
       verifyRateLimit: 1000,
-      web: webSetup({ oidc: null, devOidc: false, sessionTtlMs: 3_600_000, secureCookies: true }, base, app.db.knex),
+      web: await webSetup({ oidc: null, devOidc: false, sessionTtlMs: 3_600_000, secureCookies: true }, base, app.db.knex),
     });
     server.on('request', koa.callback());
     const headers = { cookie: `__Host-legajo_sesion=${token}` };

@@ -144,7 +144,7 @@ export async function runService(rt: Runtime, roles: { api: boolean; worker: boo
         version: VERSION,
         verifyRateLimit: config.verifyRateLimit,
         clock: rt.clock,
-        web: webSetup(config.web, config.publicBaseUrl, rt.database.knex),
+        web: await webSetup(config.web, config.publicBaseUrl, rt.database.knex),
         readiness: {
           database: async () => void (await rt.database.knex.raw('select 1')),
           // Any answer, even "not found", proves the store is reachable.

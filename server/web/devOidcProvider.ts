@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import Provider, { type Configuration } from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
 import { parseRun } from '../../standards/chile/run.ts';
 import { html } from './html.ts';
 import { publicPage } from './layout.ts';
@@ -30,7 +30,9 @@ export interface DevOidcSettings {
  * /dev-oidc, so the sign-in flow is the real one with only the password check left out. It answers as ClaveÚnica
  * does: the RUN in `RolUnico` and the name in `name`, for the scopes `run` and `name`.
  */
-export function devOidcProvider(settings: DevOidcSettings): Middleware {
+export async function devOidcProvider(settings: DevOidcSettings): Promise<Middleware> {
+  // Loaded only where it runs: production processes never import the development provider.
+  const { default: Provider } = await import('oidc-provider');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const configuration: Configuration = {
     clients: [

@@ -34,7 +34,7 @@ function knownPeople(knex: Knex): () => Promise<DevPerson[]> {
     ).map((r) => ({ run: r.run, name: r.name, agency: r.agency, roles: r.roles }));
 }
 
-export function webSetup(web: Config['web'], publicBaseUrl: string, knex: Knex): WebSetup {
+export async function webSetup(web: Config['web'], publicBaseUrl: string, knex: Knex): Promise<WebSetup> {
   const redirectUri = `${publicBaseUrl}${LOGIN_CALLBACK_PATH}`;
   const base = { cookies: cookieJar(web.secureCookies), publicOrigin: new URL(publicBaseUrl).origin, sessionTtlMs: web.sessionTtlMs };
   if (web.oidc) {
@@ -46,6 +46,6 @@ export function webSetup(web: Config['web'], publicBaseUrl: string, knex: Knex):
     ...base,
     login: openIdLogin({ ...dev, scopes: 'openid run name' }),
     providerName: 'el proveedor de desarrollo',
-    devOidc: devOidcProvider({ ...dev, people: knownPeople(knex) }),
+    devOidc: await devOidcProvider({ ...dev, people: knownPeople(knex) }),
   };
 }

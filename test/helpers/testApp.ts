@@ -91,7 +91,7 @@ export async function startTestApp(
     version: 'test',
     verifyRateLimit: opts.verifyRateLimit ?? 1000,
     ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(baseUrl ? { web: webSetup({ oidc: null, devOidc: true, sessionTtlMs: 8 * 3_600_000, secureCookies: true }, baseUrl, db.knex) } : {}),
+    ...(baseUrl ? { web: await webSetup({ oidc: null, devOidc: true, sessionTtlMs: 8 * 3_600_000, secureCookies: true }, baseUrl, db.knex) } : {}),
     readiness: {
       database: async () => void (await db.knex.raw('select 1')),
       objectStore: async () => void (await store.stat(`sha256/00/00/${'0'.repeat(64)}`)),
