@@ -126,6 +126,17 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     const twin = await t.request().post('/v1/documents').set(bearer(proposer.token)).field('metadata', JSON.stringify(validMetadata())).attach('file', shared.pdf, 'gemelo.pdf');
     expect(twin.status).toBe(201);
     const doomed = await closedCaseFile('05', [shared.id, (await c.fileDocument(2, 'Se eliminará')).id]);
+    // A communication drafted with the doomed document as its content: reading it after the disposal must say why.
+    const letter = await as(proposer.token).post('/v1/communications', {
+      type: 'oficio',
+      classification: 'SERIE-OF-2026',
+      subject: 'Remite antecedentes que luego se eliminan',
+      sender: { authority: 'Juana Pérez Soto', post: 'Subsecretaria' },
+      recipients: [{ agencyCode: b.code, persons: [{ name: 'Pedro Rojas', post: 'Jefe de División' }] }],
+      content: { documentId: doomed.documents[1], version: 1 },
+      signers: [a.adminId],
+    });
+    expect(letter.status, letter.text).toBe(201);
     const second = await closedCaseFile('05', 1);
     const held = await closedCaseFile('05', 1);
     const overridden = await closedCaseFile('05', 1);
@@ -215,6 +226,9 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect(verified.body).toMatchObject({ valid: true, problems: [], documentsDestroyed: 2, documentsHashed: 0 });
     const copy = await t.request().post(`/v1/documents/${doomed.documents[1]}/versions/1/authorized-copies`).set(bearer(proposer.token)).send({});
     expect(copy.status, copy.text).toBe(410);
+    const letterContent = await t.request().get(`/v1/communications/${letter.body.id}/content`).set(bearer(proposer.token));
+    expect(letterContent.status, letterContent.text).toBe(410);
+    expect(letterContent.body.detail).toContain(plan.body.id);
     const exported = await t.request().get(`/v1/case-files/${doomed.iuie}/export`).set(bearer(proposer.token));
     expect(exported.status).toBe(410);
     expect(exported.body.detail).toContain('tabla de retención');

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
+import { assertContentKept } from '../archive/assertContentKept.ts';
 import { acknowledgementReceiptPdf } from '../../../standards/chile/acknowledgementReceiptPdf.ts';
 import { signPdf } from '../../../standards/pades/signPdf.ts';
 import type { ObjectStore, PutResult } from '../../../storage/ObjectStore.ts';
@@ -270,6 +271,7 @@ export class CommunicationService {
         ? (await this.knex('document_versions').where({ document_id: c.documentId, number: c.contentVersion }).first('id')).id
         : (await communicationRepository.annexVersions(this.knex, id)).find((a) => a.position === annex)?.versionId;
     if (!versionId) throw new NotFoundError(`La comunicación no tiene anexo ${annex}.`);
+    await assertContentKept(this.knex, versionId);
     const v = await this.knex('document_versions').where({ id: versionId }).first('sha256', 'media_type', 'object_key');
     await this.audit.append(this.knex, { agencyId: actor.agencyId, actorId: actor.principalId, requestId: actor.requestId, action: 'communication.content.read', targetType: 'communication', targetId: id, data: { annex, sha256: v.sha256, as: own ? 'remitente' : 'destinatario' } });
     return { sha256: v.sha256, mediaType: v.media_type, body: await this.store.get(v.object_key) };
