@@ -137,6 +137,8 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
       signers: [a.adminId],
     });
     expect(letter.status, letter.text).toBe(201);
+    const earlierCopy = await t.request().post(`/v1/documents/${doomed.documents[1]}/versions/1/authorized-copies`).set(bearer(proposer.token)).send({});
+    expect(earlierCopy.status, earlierCopy.text).toBe(201);
     const second = await closedCaseFile('05', 1);
     const held = await closedCaseFile('05', 1);
     const overridden = await closedCaseFile('05', 1);
@@ -226,6 +228,8 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect(verified.body).toMatchObject({ valid: true, problems: [], documentsDestroyed: 2, documentsHashed: 0 });
     const copy = await t.request().post(`/v1/documents/${doomed.documents[1]}/versions/1/authorized-copies`).set(bearer(proposer.token)).send({});
     expect(copy.status, copy.text).toBe(410);
+    const copyContent = await t.request().get(`/v1/authorized-copies/${earlierCopy.body.id}/content`).set(bearer(proposer.token));
+    expect(copyContent.status, copyContent.text).toBe(410);
     const letterContent = await t.request().get(`/v1/communications/${letter.body.id}/content`).set(bearer(proposer.token));
     expect(letterContent.status, letterContent.text).toBe(410);
     expect(letterContent.body.detail).toContain(plan.body.id);

@@ -167,8 +167,10 @@ export class AuthorizedCopyService {
   }
 
   async content(actor: Actor, id: string): Promise<{ sha256: string; body: Readable }> {
-    const row = await this.knex('authorized_copies').where({ agency_id: actor.agencyId, id }).first('sha256', 'object_key');
+    const row = await this.knex('authorized_copies').where({ agency_id: actor.agencyId, id }).first('sha256', 'object_key', 'version_id');
     if (!row) throw new NotFoundError('No existe una copia autorizada con ese id en su agencia.');
+    // A copy goes with the version it reproduces when that version is destroyed.
+    if (row.version_id) await assertContentKept(this.knex, row.version_id);
     return { sha256: row.sha256, body: await this.store.get(row.object_key) };
   }
 
