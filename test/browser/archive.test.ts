@@ -198,6 +198,12 @@ describe('mesa de archivo (Chromium)', () => {
       expect(pdf.status()).toBe(200);
       expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
       expect(await beto.page.getByRole('table', { name: /Registros de la eliminación/ }).innerText()).toMatch(/Hecho/);
+      // The destroyed document keeps its page, which says why there is nothing to show or download.
+      await beto.page.goto(`${baseUrl}/documentos/${documentOf.get(doomed)}`);
+      expect(await beto.page.locator('main').innerText()).toMatch(/El contenido de esta versión se eliminó el \d{2}-\d{2}-\d{4}/);
+      expect(await beto.page.locator('[data-pdf]').count()).toBe(0);
+      expect(await beto.page.getByRole('link', { name: /Descargar la versión/ }).count()).toBe(0);
+      await checkPage(beto.page, 'documento-eliminado');
       expect(beto.problems).toEqual([]);
       await beto.context.close();
     },

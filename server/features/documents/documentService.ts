@@ -254,6 +254,13 @@ export class DocumentService {
     return documentRepository.listVersions(this.knex, actor.agencyId, id);
   }
 
+  /** When each destroyed version of a document lost its content (by version number); the rest are kept. */
+  async destroyedVersions(actor: Actor, id: string): Promise<Map<number, Date>> {
+    await this.requireDocument(this.knex, actor, id);
+    const rows = await this.knex('disposed_versions as dv').join('document_versions as v', 'v.id', 'dv.version_id').where({ 'v.document_id': id, 'v.agency_id': actor.agencyId }).select('v.number', 'dv.destroyed_at');
+    return new Map(rows.map((r: { number: number; destroyed_at: Date }) => [r.number, r.destroyed_at]));
+  }
+
   async version(actor: Actor, id: string, number: number): Promise<VersionRow> {
     const { document, version } = await this.requireVersion(this.knex, actor, id, number);
     await this.recordRead(this.knex, actor, [document], 'document.version.read', { version: number });

@@ -146,7 +146,9 @@ async function documentPage(w: WebRequest): Promise<Html> {
   const signaturesByVersion = new Map<number, SignatureRow[]>();
   for (const v of versions) signaturesByVersion.set(v.number, await w.services.documents.signatures(actor, id, v.number));
   const signatures = signaturesByVersion.get(n)!;
-  const copies = version.mediaType === 'application/pdf' ? await w.services.copies.listForVersion(actor, id, n) : [];
+  const destroyedAt = (await w.services.documents.destroyedVersions(actor, id)).get(n) ?? null;
+  // Copies of destroyed content went with it.
+  const copies = version.mediaType === 'application/pdf' && !destroyedAt ? await w.services.copies.listForVersion(actor, id, n) : [];
 
   const names = new Map<string, string>();
   for (const v of versions) {
@@ -172,7 +174,8 @@ async function documentPage(w: WebRequest): Promise<Html> {
   }
 
   const vbase = `/v1/documents/${id}/versions/${n}`;
-  const isPdf = version.mediaType === 'application/pdf';
+  // Destroyed content has nothing to show, sign or copy: only its metadata and hash remain.
+  const isPdf = version.mediaType === 'application/pdf' && !destroyedAt;
   const canSign = isPdf && w.can.call('post', '/v1/documents/:id/versions/:n/sign');
   const canInitial = isPdf && version.status === 'draft' && w.can.call('post', '/v1/documents/:id/versions/:n/initial');
   const canCopy = isPdf && w.can.call('post', '/v1/documents/:id/versions/:n/authorized-copies');
@@ -190,13 +193,15 @@ async function documentPage(w: WebRequest): Promise<Html> {
 </section>
 <section aria-labelledby="vista-titulo">
   <h2 id="vista-titulo">Versión ${numero(n)}${n === doc.currentVersion ? ' (vigente)' : ''}</h2>
-  <p>
+  ${destroyedAt
+    ? html`<p class="aviso alerta">El contenido de esta versión se eliminó el ${momento(destroyedAt)} conforme a su tabla de retención. Se conservan sus metadatos y su SHA-256; el acta de eliminación está en el archivo.</p>`
+    : html`<p>
     <a class="boton secundario" href="${vbase}/content" download>Descargar la versión ${numero(n)}${version.fileName ? ` (${version.fileName})` : ''}</a>
     ${version.origin === 'upload' ? html` <a href="${vbase}/receipt" download>Certificado de presentación</a>` : ''}
   </p>
   ${isPdf
     ? pdfPreview(`${vbase}/content`, `Versión ${n} del documento`)
-    : html`<p class="aviso alerta">No hay vista previa para archivos ${version.mediaType}; descárguelo para verlo.</p>`}
+    : html`<p class="aviso alerta">No hay vista previa para archivos ${version.mediaType}; descárguelo para verlo.</p>`}`}
 </section>
 </div>
 <section id="firmas" aria-labelledby="firmas-titulo">
