@@ -47,6 +47,9 @@ export interface AppDeps {
   web?: WebSetup;
 }
 
+/** Sign-ins one address may start per minute: plenty for a shared desk, few for a script filling the login table. */
+const SIGN_INS_PER_MINUTE = 30;
+
 const NO_SIGN_IN: WebSetup = { cookies: cookieJar(true), publicOrigin: 'null', sessionTtlMs: 8 * 3_600_000, login: null, providerName: 'ClaveÚnica', devOidc: null };
 
 /** Builds the HTTP app from its dependencies; main wires and listens, tests drive app.callback(). */
@@ -57,7 +60,8 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   const web = deps.web ?? NO_SIGN_IN;
-  const verifyLimiter = fixedWindowLimiter(deps.verifyRateLimit, deps.clock ?? systemClock);
+  const verifyLimiter = fixedWindowLimiter(deps.verifyRateLimit, deps.clock ?? systemClock, 'consultas de verificación');
+  const loginLimiter = fixedWindowLimiter(SIGN_INS_PER_MINUTE, deps.clock ?? systemClock, 'solicitudes de ingreso');
   let openapi: Record<string, unknown> | undefined;
   const routes: RouteDef[] = [
     ...systemRoutes(deps.readiness, () => (openapi ??= buildOpenApi(routes, { version: deps.version })), [() => deps.services.fixity.metrics()]),
@@ -80,7 +84,7 @@ export function createApp(deps: AppDeps): Koa {
     jsonBodyLimit: deps.jsonBodyLimit,
     web: { sessions: deps.services.webSessions, cookieName: web.cookies.sessionName, publicOrigin: web.publicOrigin },
   });
-  const pages = webRoutes({ ...web, services: deps.services, routes, verifyLimiter });
+  const pages = webRoutes({ ...web, services: deps.services, routes, verifyLimiter, loginLimiter });
 
   app.use(requestContext(deps.log));
   // The development identity provider answers in its own way (OAuth errors, its own pages), not with problem documents.

@@ -10,7 +10,8 @@ export interface FixedWindowLimiter {
   take(key: string): void;
 }
 
-export function fixedWindowLimiter(perMinute: number, clock: Clock): FixedWindowLimiter {
+/** `what` names the requests in the 429 message, e.g. "consultas de verificación". */
+export function fixedWindowLimiter(perMinute: number, clock: Clock, what: string): FixedWindowLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   return {
     take(key: string): void {
@@ -24,7 +25,7 @@ export function fixedWindowLimiter(perMinute: number, clock: Clock): FixedWindow
       }
       if (++window.count > perMinute) {
         const wait = Math.ceil((window.start + 60_000 - now) / 1000);
-        throw new TooManyRequestsError(`Demasiadas consultas de verificación desde su dirección; espere ${wait} s y reintente.`, wait);
+        throw new TooManyRequestsError(`Demasiadas ${what} desde su dirección; espere ${wait} s y reintente.`, wait);
       }
     },
   };

@@ -32,6 +32,8 @@ export interface WebDeps {
   login: OidcLogin | null;
   providerName: string;
   verifyLimiter: FixedWindowLimiter;
+  /** Sign-ins started per minute and address: each one keeps a row until it returns or expires. */
+  loginLimiter: FixedWindowLimiter;
 }
 
 /** What a signed-in page handler gets. */
@@ -157,6 +159,12 @@ ${deps.login
 
   router.get('/ingresar', async (ctx) => {
     if (!deps.login) return ctx.redirect('/');
+    try {
+      deps.loginLimiter.take(ctx.ip);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return sendPage(ctx, publicPage({ title: 'Demasiados intentos de ingreso', body: html`<p class="aviso error">${err.message}</p>` }), err.status);
+    }
     const volver = typeof ctx.query.volver === 'string' ? ctx.query.volver : '/bandeja';
     const { url, checks } = await deps.login.start(volver);
     const cookie = await deps.services.webSessions.beginLogin(checks);
