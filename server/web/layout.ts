@@ -65,6 +65,16 @@ export function page(session: WebSession, can: Permissions, opts: PageOptions): 
   </nav>
   <div class="persona">
     <span>${session.name}</span> <span class="agencia">${session.agencyName} (${session.actor.agencyCode})</span>
+    ${session.agencies.length > 1
+      ? html`<form method="post" action="/cambiar-agencia" class="cambiar-agencia">
+      <input type="hidden" name="_csrf" value="${session.csrfToken}">
+      <label for="cambiar-agencia" class="visualmente-oculto">Actuar en otra agencia</label>
+      <select id="cambiar-agencia" name="principal">
+        ${session.agencies.map((a) => html`<option value="${a.principalId}"${a.principalId === session.actor.principalId ? html` selected` : ''}>${a.code}: ${a.name}</option>`)}
+      </select>
+      <button type="submit" class="secundario">Cambiar de agencia</button>
+    </form>`
+      : ''}
     <form method="post" action="/salir">
       <input type="hidden" name="_csrf" value="${session.csrfToken}">
       <button type="submit" class="secundario">Salir</button>

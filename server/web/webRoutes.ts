@@ -200,6 +200,25 @@ ${deps.login
     ctx.redirect(checks.returnTo === '/' ? '/bandeja' : checks.returnTo);
   });
 
+  router.post('/cambiar-agencia', async (ctx) => {
+    const token = ctx.cookies.get(deps.cookies.sessionName);
+    const session = await currentSession(ctx);
+    if (!session || !token) return ctx.redirect('/ingresar');
+    const form = await readFormBody(ctx, 4096);
+    const problem = csrfProblem(ctx, deps.publicOrigin, session.csrfToken, form.get('_csrf'));
+    const refuse = (message: string) => sendPage(ctx, page(session, permissionsFor(deps.routes, session.actor), { title: 'No se cambió de agencia', body: html`<p class="aviso error">${message}</p><p><a href="/bandeja">Volver</a></p>` }), 403);
+    if (problem) return refuse(problem);
+    try {
+      const next = await deps.services.webSessions.switchAgency(token, form.get('principal') ?? '', ctx.state.requestId);
+      deps.cookies.set(ctx, deps.cookies.sessionName, next.token, deps.sessionTtlMs / 1000);
+    } catch (err) {
+      if (err instanceof DomainError) return refuse(err.message);
+      throw err;
+    }
+    ctx.status = 303;
+    ctx.redirect('/bandeja');
+  });
+
   router.post('/salir', async (ctx) => {
     const token = ctx.cookies.get(deps.cookies.sessionName);
     const session = await currentSession(ctx);

@@ -16,6 +16,9 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     await a.person('Ana Oficina', '11.111.111-1', ['records_officer']);
     const b = await t.agency('AG2');
     await b.person('Bruno Externo', '22.222.222-2', ['records_officer']);
+    // One person serving two agencies: a records officer in AG1 and an archivist in AG2.
+    await a.person('Dora Doble', '44.444.444-4', ['records_officer']);
+    await b.person('Dora Doble', '44.444.444-4', ['archivist']);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -65,6 +68,24 @@ describe('ingreso de personas por OpenID Connect (Chromium)', () => {
     await page.waitForURL(`${baseUrl}/bandeja`);
     expect(await page.locator('header').innerText()).toContain('Bruno Externo');
     expect(await page.locator('header').innerText()).toContain('Agencia AG2 (AG2)');
+    await context.close();
+  }, 120_000);
+
+  itWithReferee('chromium', 'quien sirve en dos agencias cambia de una a otra sin volver a ingresar, con los roles de cada una', async () => {
+    const { page, context, problems } = await signIn(browser, baseUrl, '44444444-4');
+    expect(await page.locator('header').innerText()).toContain('Agencia AG1 (AG1)');
+    expect(await page.getByRole('link', { name: 'Archivo' }).count()).toBe(0);
+    const before = (await context.cookies()).find((c) => c.name === '__Host-legajo_sesion')!.value;
+    await checkPage(page, 'bandeja-dos-agencias');
+    await page.getByLabel('Actuar en otra agencia').selectOption({ label: 'AG2: Agencia AG2' });
+    await page.getByRole('button', { name: 'Cambiar de agencia' }).click();
+    await page.waitForURL(`${baseUrl}/bandeja`);
+    expect(await page.locator('header').innerText()).toContain('Agencia AG2 (AG2)');
+    expect(await page.getByRole('link', { name: 'Archivo' }).count()).toBe(1);
+    // The AG1 session ended with the switch.
+    const old = await context.request.get(`${baseUrl}/v1/communications?box=inbox`, { headers: { cookie: `__Host-legajo_sesion=${before}` } });
+    expect(old.status()).toBe(401);
+    expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
 

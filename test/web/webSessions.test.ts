@@ -59,6 +59,20 @@ describe.each(BACKENDS)('sesiones web (%s)', (backend) => {
     await t.db.knex('principals').where({ id: live.session.actor.principalId }).update({ disabled_at: null });
   });
 
+  it('switches a person to another agency of the same RUN only', async () => {
+    const other = await t.agency('SES2');
+    const there = await other.person('Pía Persona', '11111111-1', ['archivist']);
+    const stranger = await other.person('Otra Persona', '22222222-2', ['archivist']);
+    const { token, session } = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
+    expect(session.agencies.map((x) => x.code)).toEqual(['SES', 'SES2']);
+    await expect(t.services.webSessions.switchAgency(token, stranger.principalId, null)).rejects.toThrow(ForbiddenError);
+    // A refused switch leaves the session as it was.
+    expect((await t.services.webSessions.authenticate(token, null)).actor.agencyCode).toBe('SES');
+    const moved = await t.services.webSessions.switchAgency(token, there.principalId, null);
+    expect(moved.session.actor).toMatchObject({ agencyCode: 'SES2', roles: ['archivist'] });
+    await expect(t.services.webSessions.authenticate(token, null)).rejects.toThrow(/terminó/);
+  });
+
   it('hands out a sign-in’s checks once, and not after they expire', async () => {
     const checks = { state: 's', nonce: 'n', codeVerifier: 'v', returnTo: '//evil.example' };
     const cookie = await t.services.webSessions.beginLogin(checks);

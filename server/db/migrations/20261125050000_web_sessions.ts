@@ -2,6 +2,11 @@ import type { Knex } from 'knex';
 
 /** People's sign-in to the web application: pending OpenID Connect logins and the sessions they open. */
 export async function up(knex: Knex): Promise<void> {
+  // Sign-in finds a person by RUN alone (the unique index leads with the agency).
+  await knex.schema.alterTable('principals', (t) => {
+    t.index(['run'], 'principals_run_index');
+  });
+
   await knex.schema.createTable('web_logins', (t) => {
     t.comment('A sign-in under way at the OpenID Connect provider: what the callback must present, kept until it returns or expires.');
     t.text('id_hash').primary().comment('SHA-256 (hex) of the random value in the browser\'s login cookie; the value itself is never stored.');

@@ -14,6 +14,8 @@ export interface WebSession {
   run: string;
   agencyName: string;
   csrfToken: string;
+  /** Every agency where this person (the same RUN) may act, this one included: the session can switch among them. */
+  agencies: { principalId: string; code: string; name: string }[];
 }
 
 /** What the provider's callback must match: kept server-side, keyed by the login cookie. */
@@ -66,15 +68,16 @@ export class WebSessionService {
     return { state: row.state, nonce: row.nonce, codeVerifier: row.code_verifier, returnTo: row.return_to };
   }
 
-  /** Opens a session for the person the provider vouched for, found by RUN among the enabled person principals. */
-  async open(input: { run: string; requestId: string | null }): Promise<{ token: string; session: WebSession }> {
+  /**
+   * Opens a session for the person the provider vouched for, found by RUN among the enabled person principals: the
+   * one asked for (switching agency), else the oldest.
+   */
+  async open(input: { run: string; requestId: string | null; principalId?: string }): Promise<{ token: string; session: WebSession }> {
     const parsed = parseRun(input.run);
     if (!parsed.ok) throw new ForbiddenError(`El proveedor de identidad entregó un RUN inválido (${parsed.reason}). Contacte a soporte.`);
-    const principal = await this.knex('principals')
-      .where({ run: parsed.normalized, kind: 'person' })
-      .whereNull('disabled_at')
-      .orderBy('created_at')
-      .first();
+    const q = this.knex('principals').where({ run: parsed.normalized, kind: 'person' }).whereNull('disabled_at').orderBy('created_at');
+    if (input.principalId) q.andWhere({ id: input.principalId });
+    const principal = await q.first();
     if (!principal) {
       throw new ForbiddenError(`El RUN ${parsed.normalized} no está habilitado en ninguna agencia de legajo. Pida al administrador de su agencia que lo registre con sus roles.`);
     }
@@ -111,13 +114,30 @@ export class WebSessionService {
     if (!row || row.ended_at) throw new UnauthorizedError('Su sesión terminó. Vuelva a ingresar.');
     if (new Date(row.expires_at) <= this.clock.now()) throw new UnauthorizedError('Su sesión expiró. Vuelva a ingresar.');
     if (row.disabled_at) throw new UnauthorizedError('Su cuenta fue deshabilitada. Contacte al administrador de su agencia.');
+    const agencies = await this.knex('principals as p')
+      .join('agencies as a', 'a.id', 'p.agency_id')
+      .where({ 'p.run': row.run, 'p.kind': 'person' })
+      .whereNull('p.disabled_at')
+      .orderBy('a.code')
+      .select('p.id as principalId', 'a.code', 'a.name');
     return {
       actor: { principalId: row.principal_id, agencyId: row.agency_id, agencyCode: row.agency_code, roles: row.roles as Role[], requestId },
       name: row.name,
       run: row.run,
       agencyName: row.agency_name,
       csrfToken: row.csrf_token,
+      agencies,
     };
+  }
+
+  /** Moves a signed-in person to another agency where the same RUN is enabled: this session ends, a new one opens. */
+  async switchAgency(token: string, principalId: string, requestId: string | null): Promise<{ token: string; session: WebSession }> {
+    const current = await this.authenticate(token, requestId);
+    if (!current.agencies.some((a) => a.principalId === principalId)) {
+      throw new ForbiddenError('Usted no está habilitado en esa agencia. Elija una de la lista o pida al administrador de esa agencia que lo registre.');
+    }
+    await this.close(token, requestId);
+    return this.open({ run: current.run, requestId, principalId });
   }
 
   /** Ends the session for good; returns it, or null if it was not open. */
