@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { NotFoundError } from '../../errors.ts';
 import type { DispositionItemRow, DispositionRow } from '../../features/archive/dispositionService.ts';
 import type { Disposition } from '../../features/archive/effectiveSchedule.ts';
 import { fecha, momento, numero, tamano } from '../format.ts';
+import { idParam } from '../requestParts.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 import { archivePage, DISPOSITION_LABEL, formEnd } from './archiveCommon.ts';
@@ -20,7 +19,6 @@ const ACTION_SHORT: Record<Disposition, string> = { transfer: 'Transferencia', d
 const KIND: Record<DispositionItemRow['targetType'], string> = { case_file: 'Expediente', document: 'Documento' };
 
 const ITEMS_PAGE = 100;
-const uuid = z.uuid();
 
 async function dispositionsPage(w: WebRequest): Promise<Html> {
   w.can.require('get', '/v1/dispositions');
@@ -122,8 +120,7 @@ ${formEnd('Cancelar la propuesta', 'secundario')}
 
 async function dispositionPage(w: WebRequest): Promise<Html> {
   w.can.require('get', '/v1/dispositions/:id');
-  const id = w.ctx.params.id!;
-  if (!uuid.safeParse(id).success) throw new NotFoundError('No existe esa eliminación en su agencia.');
+  const id = idParam(w.ctx.params.id, 'una eliminación');
   const actor = w.session.actor;
   const d = await w.services.dispositions.get(actor, id);
   const after = typeof w.ctx.query.desde === 'string' && /^[1-9][0-9]{0,8}$/.test(w.ctx.query.desde) ? Number(w.ctx.query.desde) : undefined;

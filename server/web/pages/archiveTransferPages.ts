@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../errors.ts';
 import type { TransferCaseFile, TransferRow, TransferState } from '../../features/transfers/transferRepository.ts';
 import { fechaHora, momento, numero, tamano } from '../format.ts';
+import { idParam } from '../requestParts.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 import { archivePage, caseFileLink, formEnd } from './archiveCommon.ts';
@@ -74,9 +74,7 @@ ${t.state === 'confirmed' ? html`<p class="aviso ok">Confirmada ${momento(t.conf
 
 async function transferPage(w: WebRequest): Promise<Html> {
   w.can.require('get', '/v1/transfers/:id');
-  const id = w.ctx.params.id!;
-  // A malformed id names nothing, as in the API.
-  if (!uuid.safeParse(id).success) throw new NotFoundError('No existe una transferencia con ese id en su agencia.');
+  const id = idParam(w.ctx.params.id, 'una transferencia');
   const { transfer: t, caseFiles } = await w.services.transfers.get(w.session.actor, id);
   const body = html`<p><a href="/archivo/transferencias">Volver a las transferencias</a></p>
 <dl class="ficha">

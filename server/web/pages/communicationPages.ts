@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { NotFoundError } from '../../errors.ts';
 import { REJECT_REASONS, type CommunicationState, type CommunicationType, type RecipientState } from '../../features/communications/communicationRepository.ts';
 import { momento, numero } from '../format.ts';
 import { pdfPreview } from '../pdfPreview.ts';
+import { idParam, oneQuery } from '../requestParts.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -49,14 +48,6 @@ const REJECT_LABELS: Record<(typeof REJECT_REASONS)[number], string> = {
 
 const label = <K extends string>(labels: Record<K, string>, key: string | null | undefined): string => (key && key in labels ? labels[key as K] : (key ?? '—'));
 
-/** Ids are UUIDs; anything else cannot exist, and is answered like any unknown id (the API does the same). */
-function requireId(id: string | undefined, what: string): string {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new NotFoundError(`No existe ${what} con ese identificador en su agencia.`);
-  return parsed.data;
-}
-
-const oneQuery = (value: unknown): string => (typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '').trim();
 
 /** The step the sender's communication waits for, in words: whose visación or firma, numbering or sending. */
 function nextStepText(c: CommunicationView, names: Map<string, string>): string {
@@ -315,7 +306,7 @@ function deliveryHistory(r: RecipientView): Html {
 
 async function detail(w: WebRequest): Promise<Html> {
   w.can.require('get', '/v1/communications/:id');
-  const id = requireId(w.ctx.params.id, 'una comunicación');
+  const id = idParam(w.ctx.params.id, 'una comunicación');
   const c = await w.services.communications.get(w.session.actor, id);
   const isSender = c.sender.code === w.session.actor.agencyCode;
   const own = isSender ? undefined : c.recipients.find((r) => r.agencyCode === w.session.actor.agencyCode);

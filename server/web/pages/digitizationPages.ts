@@ -4,6 +4,7 @@ import type { DigitizationRow, PageRow } from '../../features/digitizations/digi
 import type { RenditionRow } from '../../features/digitizations/renditionRepository.ts';
 import { DOCUMENT_TYPE_LABELS } from '../../../standards/chile/documentMetadata.ts';
 import { fechaHora, momento, numero } from '../format.ts';
+import { idParam } from '../requestParts.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -28,15 +29,9 @@ const ACCESS_LEVEL: Record<number, string> = { 1: 'Público', 2: 'Restringido', 
 /** Pages a reviewer still has to decide on, as the certification refuses them (digitizationService BLOCKING). */
 const OPEN_PAGE_STATES: ReadonlySet<PageRow['state']> = new Set(['pending', 'review', 'failed', 'rescan']);
 
-const idParam = z.uuid();
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 
-/** A malformed id is not found, exactly as the API answers an id of another agency. */
-function digitizationId(w: WebRequest): string {
-  const parsed = idParam.safeParse(w.ctx.params.id);
-  if (!parsed.success) throw new NotFoundError('No existe una digitalización con ese id en su agencia.');
-  return parsed.data;
-}
+const digitizationId = (w: WebRequest): string => idParam(w.ctx.params.id, 'una digitalización');
 
 const confidence = (c: number | null) => (c === null ? '—' : `${numero(Math.round(c))} %`);
 const contentUrl = (documentId: string, version: number) => `/v1/documents/${documentId}/versions/${version}/content`;

@@ -4,6 +4,7 @@ import type { SignatureRow, VersionRow } from '../../features/documents/document
 import { ACCESS_LEVELS, DOCUMENT_TYPE_LABELS, MGDDE } from '../../../standards/chile/documentMetadata.ts';
 import { momento, numero, tamano } from '../format.ts';
 import { pdfPreview } from '../pdfPreview.ts';
+import { idParam, oneQuery } from '../requestParts.ts';
 import { html, type Html } from '../html.ts';
 import type { WebPage, WebRequest } from '../webRoutes.ts';
 
@@ -87,13 +88,6 @@ function describeObject(v: unknown): string {
   return JSON.stringify(o);
 }
 
-function requireId(id: string | undefined): string {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new NotFoundError('No existe un documento con ese id en su agencia.');
-  return parsed.data;
-}
-
-const oneQuery = (value: unknown): string => (typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '').trim();
 
 /** Why a signature is or is not valid, from its stored validation report. */
 function signatureReasons(s: SignatureRow): string[] {
@@ -135,7 +129,7 @@ const NOTICES: Record<string, string> = {
 async function documentPage(w: WebRequest): Promise<Html> {
   w.can.require('get', '/v1/documents/:id');
   const actor = w.session.actor;
-  const id = requireId(w.ctx.params.id);
+  const id = idParam(w.ctx.params.id, 'un documento');
   const doc = await w.services.documents.get(actor, id);
   const versions = await w.services.documents.versions(actor, id);
   const wanted = oneQuery(w.ctx.query.version);
