@@ -10,7 +10,7 @@ import { createLogger } from '../../server/logger.ts';
 import type { JobQueue } from '../../server/queue/JobQueue.ts';
 import type { JobName } from '../../server/queue/jobNames.ts';
 import { Queue } from '../../server/queue/Queue.ts';
-import { tarFolder } from '../archive/validation/archives.ts';
+import { tarFolder, zipFolder } from '../archive/validation/archives.ts';
 import { checkPage, launchBrowser, PHONE, signIn } from '../helpers/browser.ts';
 import { caseFileClient } from '../helpers/caseFiles.ts';
 import { jobHandlers } from '../helpers/jobHandlers.ts';
@@ -226,12 +226,22 @@ describe('mesa de archivo (Chromium)', () => {
       const text = await alert.innerText();
       expect(text).toContain('Paquete inválido: 1 regla(s) incumplida(s)');
       expect(text).toContain('BAGIT-COMPLETENESS data/missingFromManifest.txt');
+      // The whole report is drawn below the form, errors first, as text.
+      const report = page.getByRole('table', { name: /Hallazgos del informe/ });
+      expect(await report.locator('tbody tr').first().innerText()).toMatch(/Error\s+BAGIT-COMPLETENESS\s+data\/missingFromManifest\.txt/);
       await checkPage(page, 'archivo-paquetes-informe');
       expect(problems.filter((p) => !p.includes('422'))).toEqual([]);
 
       await page.getByLabel('Paquete (tar o zip)').setInputFiles(good);
       await page.getByRole('button', { name: 'Validar paquete' }).click();
       await page.getByRole('status').getByText(/^Paquete válido: \d+ archivos verificados/).waitFor();
+      expect(await page.locator('#informe-paquete').innerText()).toContain('El informe no tiene hallazgos');
+      // A CSIP 2.0 sample passes in tolerant mode, and its warnings are listed, not hidden.
+      await page.getByLabel('Paquete (tar o zip)').setInputFiles(await zipFolder(sharedPath('samples/eark-csip-valid/minimal_IP_with_1_representation'), path.join(work, 'csip.zip')));
+      await page.getByLabel('Modo').selectOption('false');
+      await page.getByRole('button', { name: 'Validar paquete' }).click();
+      await page.getByRole('status').getByText(/^Paquete válido: \d+ archivos verificados, con \d+ advertencia/).waitFor();
+      expect(await page.getByRole('table', { name: /Hallazgos del informe/ }).locator('tbody tr').first().innerText()).toMatch(/^Advertencia/);
       await context.close();
     },
     120_000,

@@ -1,6 +1,7 @@
 // legajo's only page script, loaded as a module from this site (the CSP allows no inline code).
 // Three behaviours, all declared in the server's markup:
-//  - <form data-api>: sent to the API with the session's CSRF token; problems are shown in the form.
+//  - <form data-api>: sent to the API with the session's CSRF token; problems are shown in the form, and a
+//    report's findings in the element named by data-findings.
 //  - [data-refresh="ms"] on an element with an id: re-read from the server until it no longer asks to be.
 //  - [data-pdf="url"]: a PDF preview drawn by pdf.js.
 // Everything that comes back from the server is set as text, never as markup, except the server's own pages.
@@ -72,6 +73,33 @@ function showProblem(form, problem) {
   box.focus?.();
 }
 
+const LEVELS = { error: 'Error', warning: 'Advertencia' };
+
+/**
+ * A report's findings ({level, rule, path, message}, as the package validator answers) as a table in the element
+ * with that id, errors first; every cell is text.
+ */
+function showFindings(id, answer) {
+  const target = document.getElementById(id);
+  if (!target || !Array.isArray(answer?.findings)) return;
+  const findings = [...answer.findings].sort((a, b) => (a.level === b.level ? 0 : a.level === 'error' ? -1 : 1));
+  const cell = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
+  if (!findings.length) {
+    target.replaceChildren(cell('p', 'El informe no tiene hallazgos: se cumplen todas las reglas revisadas.'));
+    return;
+  }
+  const table = document.createElement('table');
+  table.append(cell('caption', `Hallazgos del informe (${findings.length})`));
+  const head = table.createTHead().insertRow();
+  for (const h of ['Nivel', 'Regla', 'Archivo', 'Qué está mal']) head.append(Object.assign(cell('th', h), { scope: 'col' }));
+  const body = table.createTBody();
+  for (const f of findings) {
+    const row = body.insertRow();
+    row.append(cell('td', LEVELS[f.level] ?? String(f.level)), cell('td', String(f.rule)), cell('td', String(f.path || '—')), cell('td', String(f.message)));
+  }
+  target.replaceChildren(table);
+}
+
 /** Fills `{field}` or `{nested.field}` in a template from the API's answer (URL-encoded for URLs, as text for notices). */
 const fillTemplate = (template, answer, encode = encodeURIComponent) =>
   template.replace(/\{([\w.]+)\}/g, (_, path) => encode(String(path.split('.').reduce((o, k) => o?.[k], answer) ?? '')));
@@ -113,8 +141,10 @@ async function submitApiForm(form, submitter) {
     const response = await fetch(form.getAttribute('action'), { method: (submitter?.dataset.method ?? form.dataset.method ?? 'POST').toUpperCase(), headers, body, credentials: 'same-origin' });
     const type = response.headers.get('content-type') ?? '';
     const answer = type.includes('json') ? await response.json() : null;
+    const findingsId = form.dataset.findings;
     if (!response.ok) {
       showProblem(form, answer ?? { detail: `El servidor respondió ${response.status}. Intente de nuevo en un momento.` });
+      if (findingsId) showFindings(findingsId, answer);
       return;
     }
     delete form.dataset.idempotencyKey;
@@ -124,6 +154,7 @@ async function submitApiForm(form, submitter) {
       return;
     }
     await refresh();
+    if (findingsId) showFindings(findingsId, answer);
     announce(fillTemplate(submitter?.dataset.ok ?? form.dataset.ok ?? 'Listo.', answer, String));
   } catch {
     showProblem(form, { detail: 'No hubo respuesta del servidor. Revise su conexión e intente de nuevo: la acción no se repetirá si ya se hizo.' });

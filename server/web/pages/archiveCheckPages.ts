@@ -19,10 +19,10 @@ async function packagesPage(w: WebRequest): Promise<Html> {
   const body = html`<section aria-labelledby="validar-titulo">
 <h2 id="validar-titulo">Validar un paquete</h2>
 <p>Suba un paquete de archivo, propio o recibido, como tar sin comprimir o zip. Se revisa sin extraerlo ni guardarlo: la seguridad del contenedor, BagIt 1.0, METS y PREMIS contra los esquemas oficiales, las reglas E-ARK y cada suma de verificación.</p>
-<form data-api action="/v1/packages/validate" enctype="multipart/form-data" method="post" data-ok="{detail}" class="formulario">
+<form data-api action="/v1/packages/validate" enctype="multipart/form-data" method="post" data-ok="{detail}" data-findings="informe-paquete" class="formulario">
 <label for="paquete-archivo">Paquete (tar o zip)</label>
 <input type="file" id="paquete-archivo" name="file" required accept=".tar,.zip,application/x-tar,application/zip" aria-describedby="paquete-ayuda">
-<p id="paquete-ayuda" class="ayuda">Si el paquete tiene reglas incumplidas, aparecerán aquí mismo, una por línea, con la regla, el archivo y qué está mal.</p>
+<p id="paquete-ayuda" class="ayuda">El veredicto aparece aquí mismo, y debajo cada hallazgo (errores y advertencias) con su regla, el archivo y qué está mal.</p>
 <label for="paquete-modo">Modo</label>
 <select id="paquete-modo" name="strict" aria-describedby="paquete-modo-ayuda">
 <option value="true">Estricto (E-ARK CSIP 2.1)</option>
@@ -32,6 +32,7 @@ async function packagesPage(w: WebRequest): Promise<Html> {
 <progress data-upload hidden aria-label="Enviando el paquete"></progress>
 ${formEnd('Validar paquete')}
 </form>
+<div id="informe-paquete" class="tabla-desplazable" aria-live="polite"></div>
 </section>
 <section aria-labelledby="reglas-titulo">
 <h2 id="reglas-titulo">Qué se revisa</h2>
