@@ -59,6 +59,20 @@ describe.each(BACKENDS)('sesiones web (%s)', (backend) => {
     await t.db.knex('principals').where({ id: live.session.actor.principalId }).update({ disabled_at: null });
   });
 
+  it('forgets sessions a month after they ended or expired, and keeps the rest', async () => {
+    const old = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
+    await t.services.webSessions.close(old.token, null);
+    const live = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
+    const before = Number((await t.db.knex('web_sessions').count({ n: '*' }).first())!.n);
+    now = new Date(now.getTime() + 31 * 24 * 3_600_000);
+    const fresh = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
+    const left = await t.db.knex('web_sessions').pluck('token_hash');
+    expect(left).toHaveLength(1);
+    expect(before).toBeGreaterThan(1);
+    expect((await t.services.webSessions.authenticate(fresh.token, null)).actor.agencyCode).toBe('SES');
+    await expect(t.services.webSessions.authenticate(live.token, null)).rejects.toThrow(UnauthorizedError);
+  });
+
   it('switches a person to another agency of the same RUN only', async () => {
     const other = await t.agency('SES2');
     const there = await other.person('Pía Persona', '11111111-1', ['archivist']);

@@ -27,6 +27,8 @@ export interface LoginChecks {
 }
 
 const LOGIN_TTL_MS = 10 * 60_000;
+/** Sessions are kept this long after they end or expire (the audit log keeps sign-in and sign-out for good). */
+const ENDED_SESSION_KEPT_MS = 30 * 24 * 3_600_000;
 
 const random = () => randomBytes(32).toString('base64url');
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -84,6 +86,9 @@ export class WebSessionService {
     const token = random();
     const now = this.clock.now();
     await this.knex.transaction(async (trx) => {
+      // Each sign-in clears out long-finished sessions, so the table holds about a month of them.
+      const cutoff = new Date(now.getTime() - ENDED_SESSION_KEPT_MS);
+      await trx('web_sessions').where('expires_at', '<', cutoff).orWhere('ended_at', '<', cutoff).delete();
       await trx('web_sessions').insert({
         token_hash: hash(token),
         principal_id: principal.id,
