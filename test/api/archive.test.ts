@@ -12,6 +12,7 @@ import { pdftotext } from '../helpers/pdftotext.ts';
 import { itWithReferee } from '../helpers/referee.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
 import { BACKENDS } from '../helpers/testDatabase.ts';
+import { communicationDraft } from '../helpers/communicationDraft.ts';
 
 const YEAR = 365.25 * 24 * 3600 * 1000;
 const inYears = (n: number) => new Date(Date.now() + n * YEAR).toISOString();
@@ -127,15 +128,10 @@ describe.each(BACKENDS)('archivo: clasificación, retención, retenciones legale
     expect(twin.status).toBe(201);
     const doomed = await closedCaseFile('05', [shared.id, (await c.fileDocument(2, 'Se eliminará')).id]);
     // A communication drafted with the doomed document as its content: reading it after the disposal must say why.
-    const letter = await as(proposer.token).post('/v1/communications', {
-      type: 'oficio',
-      classification: 'SERIE-OF-2026',
-      subject: 'Remite antecedentes que luego se eliminan',
-      sender: { authority: 'Juana Pérez Soto', post: 'Subsecretaria' },
-      recipients: [{ agencyCode: b.code, persons: [{ name: 'Pedro Rojas', post: 'Jefe de División' }] }],
-      content: { documentId: doomed.documents[1], version: 1 },
-      signers: [a.adminId],
-    });
+    const letter = await as(proposer.token).post(
+      '/v1/communications',
+      communicationDraft({ contentId: doomed.documents[1]!, recipients: [b.code], signers: [a.adminId], subject: 'Remite antecedentes que luego se eliminan' }),
+    );
     expect(letter.status, letter.text).toBe(201);
     const earlierCopy = await t.request().post(`/v1/documents/${doomed.documents[1]}/versions/1/authorized-copies`).set(bearer(proposer.token)).send({});
     expect(earlierCopy.status, earlierCopy.text).toBe(201);

@@ -17,6 +17,7 @@ import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/
 import { BACKENDS } from '../helpers/testDatabase.ts';
 import { nssDatabaseTrusting, runPdfsig } from '../signing/pdfsig.ts';
 import { jobHandlers } from '../helpers/jobHandlers.ts';
+import { communicationDraft } from '../helpers/communicationDraft.ts';
 
 const DEV_ROOT = path.join(os.tmpdir(), 'legajo-test-pki', 'dev-root-ca.pem');
 
@@ -38,18 +39,7 @@ describe.each(BACKENDS)('comunicaciones oficiales (%s)', (backend) => {
     const content = await docs.fileDocument(2, 'Oficio ordinario', validMetadata({ MGDDE5_1: 30 }));
     const annex = await docs.fileDocument(1, 'Anexo');
     const res = await post(keys.clerk.token, '/v1/communications', {
-      type: 'oficio',
-      classification: 'SERIE-OF-2026',
-      subject: 'Solicita antecedentes del expediente de subsidio',
-      sender: { authority: 'Juana Pérez Soto', post: 'Subsecretaria' },
-      recipients: [
-        { agencyCode: b.code, persons: [{ name: 'Pedro Rojas', post: 'Jefe de División' }] },
-        { agencyCode: c.code, persons: [{ name: 'Ana Díaz', post: 'Directora' }] },
-      ],
-      content: { documentId: content.id, version: 1 },
-      annexes: [{ documentId: annex.id, version: 1 }],
-      reviewers: [keys.r1.principalId, keys.r2.principalId],
-      signers: [keys.s1.principalId],
+      ...communicationDraft({ contentId: content.id, annexIds: [annex.id], recipients: [b.code, c.code], reviewers: [keys.r1.principalId, keys.r2.principalId], signers: [keys.s1.principalId] }),
       ...overrides,
     });
     return { res, content, annex };

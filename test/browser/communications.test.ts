@@ -5,6 +5,7 @@ import { validMetadata } from '../helpers/documentMetadata.ts';
 import { checkPage, launchBrowser, PHONE, signIn } from '../helpers/browser.ts';
 import { itWithReferee } from '../helpers/referee.ts';
 import { bearer, startTestApp, type TestAgency, type TestApp } from '../helpers/testApp.ts';
+import { communicationDraft } from '../helpers/communicationDraft.ts';
 
 // Markup in a subject must come out as text: the inbox and the detail page show it literally.
 const SUBJECT = 'Solicita antecedentes <b>del</b> subsidio habitacional';
@@ -27,16 +28,7 @@ describe('oficina de partes: bandeja y comunicaciones oficiales (Chromium)', () 
     const docs = caseFileClient(t, keys.clerk.token);
     const content = await docs.fileDocument(2, 'Oficio ordinario', validMetadata({ MGDDE5_1: 30 }));
     const annex = await docs.fileDocument(1, 'Anexo');
-    const drafted = await post(keys.clerk.token, '/v1/communications', {
-      type: 'oficio',
-      classification: 'SERIE-OF-2026',
-      subject,
-      sender: { authority: 'Juana Pérez Soto', post: 'Subsecretaria' },
-      recipients: [{ agencyCode: 'AG2', persons: [{ name: 'Pedro Rojas', post: 'Jefe de División' }] }],
-      content: { documentId: content.id, version: 1 },
-      annexes: [{ documentId: annex.id, version: 1 }],
-      signers: [keys.signer.principalId],
-    });
+    const drafted = await post(keys.clerk.token, '/v1/communications', communicationDraft({ contentId: content.id, annexIds: [annex.id], recipients: ['AG2'], signers: [keys.signer.principalId], subject }));
     expect(drafted.status, drafted.text).toBe(201);
     const id = drafted.body.id as string;
     expect((await post(keys.signer.token, `/v1/communications/${id}/sign`, { signerPost: 'Subsecretaria' })).status).toBe(200);
