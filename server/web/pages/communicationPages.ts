@@ -49,11 +49,17 @@ const REJECT_LABELS: Record<(typeof REJECT_REASONS)[number], string> = {
 const label = <K extends string>(labels: Record<K, string>, key: string | null | undefined): string => (key && key in labels ? labels[key as K] : (key ?? '—'));
 
 
+/** The step a communication waits for: every visación comes before the first firma, each in its order. */
+const pendingStep = (c: CommunicationView): StepView | undefined => {
+  const steps = c.steps ?? [];
+  return steps.find((s) => s.kind === 'initial' && !s.doneAt) ?? steps.find((s) => s.kind === 'sign' && !s.doneAt);
+};
+
 /** The step the sender's communication waits for, in words: whose visación or firma, numbering or sending. */
 function nextStepText(c: CommunicationView, names: Map<string, string>): string {
   if (c.state === 'enviado') return 'Enviada: ya no cambia.';
   const steps = c.steps ?? [];
-  const pending = steps.find((s) => s.kind === 'initial' && !s.doneAt) ?? steps.find((s) => s.kind === 'sign' && !s.doneAt);
+  const pending = pendingStep(c);
   if (pending) {
     const total = steps.filter((s) => s.kind === pending.kind).length;
     const who = names.get(pending.principalId) ?? 'otra persona';
@@ -68,7 +74,7 @@ function nextStepText(c: CommunicationView, names: Map<string, string>): string 
 function rowState(c: CommunicationView, box: 'inbox' | 'outbox'): string {
   if (box === 'inbox') return label(DELIVERY_LABELS, c.recipients[0]?.state);
   if (c.state !== 'enviado') {
-    const pending = (c.steps ?? []).find((s) => s.kind === 'initial' && !s.doneAt) ?? (c.steps ?? []).find((s) => s.kind === 'sign' && !s.doneAt);
+    const pending = pendingStep(c);
     if (pending) return `${STATE_LABELS[c.state]} · por ${pending.kind === 'initial' ? 'visar' : 'firmar'}`;
     return STATE_LABELS[c.state];
   }
@@ -168,9 +174,9 @@ function actionForm(opts: { id: string; action: string; title: string; ok: strin
 function senderActions(w: WebRequest, c: CommunicationView): Html[] {
   const base = `/v1/communications/${c.id}`;
   const me = w.session.actor.principalId;
-  const steps = c.steps ?? [];
-  const nextInitial = steps.find((s) => s.kind === 'initial' && !s.doneAt);
-  const nextSign = nextInitial ? undefined : steps.find((s) => s.kind === 'sign' && !s.doneAt);
+  const pending = pendingStep(c);
+  const nextInitial = pending?.kind === 'initial' ? pending : undefined;
+  const nextSign = pending?.kind === 'sign' ? pending : undefined;
   const out: Html[] = [];
   if (c.state === 'enviado') return out;
   if (nextInitial?.principalId === me && w.can.call('post', '/v1/communications/:id/initial')) {
