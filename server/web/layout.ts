@@ -1,4 +1,4 @@
-import type { WebSession } from '../features/webSessions/webSessionService.ts';
+import type { AgencyChoice, WebSession } from '../features/webSessions/webSessionService.ts';
 import { html, type Html } from './html.ts';
 import type { Permissions } from './permissions.ts';
 
@@ -52,7 +52,8 @@ ${opts.main}
 }
 
 /** Every signed-in page: skip link, header with the person and agency, navigation by role, status region. */
-export function page(session: WebSession, can: Permissions, opts: PageOptions): Html {
+/** `agencies`: where the person may act; with more than one, the header offers to switch. */
+export function page(session: WebSession, can: Permissions, agencies: AgencyChoice[], opts: PageOptions): Html {
   const nav = NAV.filter((n) => can.call(n.reads[0], n.reads[1]) && (n.href !== '/archivo' || can.call('post', '/v1/series') || can.call('get', '/v1/fixity/alerts')));
   return shell({
     title: opts.title,
@@ -65,12 +66,12 @@ export function page(session: WebSession, can: Permissions, opts: PageOptions): 
   </nav>
   <div class="persona">
     <span>${session.name}</span> <span class="agencia">${session.agencyName} (${session.actor.agencyCode})</span>
-    ${session.agencies.length > 1
+    ${agencies.length > 1
       ? html`<form method="post" action="/cambiar-agencia" class="cambiar-agencia">
       <input type="hidden" name="_csrf" value="${session.csrfToken}">
       <label for="cambiar-agencia" class="visualmente-oculto">Actuar en otra agencia</label>
       <select id="cambiar-agencia" name="principal">
-        ${session.agencies.map((a) => html`<option value="${a.principalId}"${a.principalId === session.actor.principalId ? html` selected` : ''}>${a.code}: ${a.name}</option>`)}
+        ${agencies.map((a) => html`<option value="${a.principalId}"${a.principalId === session.actor.principalId ? html` selected` : ''}>${a.code}: ${a.name}</option>`)}
       </select>
       <button type="submit" class="secundario">Cambiar de agencia</button>
     </form>`

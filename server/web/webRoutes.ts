@@ -130,12 +130,13 @@ export function webRoutes(deps: WebDeps): Router {
       }
       const can = permissionsFor(deps.routes, session.actor);
       ctx.state.log = ctx.state.log.child({ principalId: session.actor.principalId, agencyId: session.actor.agencyId });
-      const w: WebRequest = { ctx, session, can, services: deps.services, render: (opts) => page(session, can, opts) };
+      const agencies = await deps.services.webSessions.agenciesOf(session.run);
+      const w: WebRequest = { ctx, session, can, services: deps.services, render: (opts) => page(session, can, agencies, opts) };
       try {
         sendPage(ctx, await p.handler(w));
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
-        sendPage(ctx, page(session, can, { title: err.title, body: errorPage(err) }), err.status);
+        sendPage(ctx, page(session, can, agencies, { title: err.title, body: errorPage(err) }), err.status);
       }
     });
   }
@@ -206,13 +207,14 @@ ${deps.login
     if (!session || !token) return ctx.redirect('/ingresar');
     const form = await readFormBody(ctx, 4096);
     const problem = csrfProblem(ctx, deps.publicOrigin, session.csrfToken, form.get('_csrf'));
-    const refuse = (message: string) => sendPage(ctx, page(session, permissionsFor(deps.routes, session.actor), { title: 'No se cambió de agencia', body: html`<p class="aviso error">${message}</p><p><a href="/bandeja">Volver</a></p>` }), 403);
-    if (problem) return refuse(problem);
+    const refuse = async (message: string) =>
+      sendPage(ctx, page(session, permissionsFor(deps.routes, session.actor), await deps.services.webSessions.agenciesOf(session.run), { title: 'No se cambió de agencia', body: html`<p class="aviso error">${message}</p><p><a href="/bandeja">Volver</a></p>` }), 403);
+    if (problem) return await refuse(problem);
     try {
       const next = await deps.services.webSessions.switchAgency(token, form.get('principal') ?? '', ctx.state.requestId);
       deps.cookies.set(ctx, deps.cookies.sessionName, next.token, deps.sessionTtlMs / 1000);
     } catch (err) {
-      if (err instanceof DomainError) return refuse(err.message);
+      if (err instanceof DomainError) return await refuse(err.message);
       throw err;
     }
     ctx.status = 303;

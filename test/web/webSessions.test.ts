@@ -78,7 +78,7 @@ describe.each(BACKENDS)('sesiones web (%s)', (backend) => {
     const there = await other.person('Pía Persona', '11111111-1', ['archivist']);
     const stranger = await other.person('Otra Persona', '22222222-2', ['archivist']);
     const { token, session } = await t.services.webSessions.open({ run: '11111111-1', requestId: null });
-    expect(session.agencies.map((x) => x.code)).toEqual(['SES', 'SES2']);
+    expect((await t.services.webSessions.agenciesOf(session.run)).map((x) => x.code)).toEqual(['SES', 'SES2']);
     await expect(t.services.webSessions.switchAgency(token, stranger.principalId, null)).rejects.toThrow(ForbiddenError);
     // A refused switch leaves the session as it was.
     expect((await t.services.webSessions.authenticate(token, null)).actor.agencyCode).toBe('SES');

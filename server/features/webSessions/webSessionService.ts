@@ -14,8 +14,13 @@ export interface WebSession {
   run: string;
   agencyName: string;
   csrfToken: string;
-  /** Every agency where this person (the same RUN) may act, this one included: the session can switch among them. */
-  agencies: { principalId: string; code: string; name: string }[];
+}
+
+/** An agency where a person (by RUN) may act, as the principal they would act as. */
+export interface AgencyChoice {
+  principalId: string;
+  code: string;
+  name: string;
 }
 
 /** What the provider's callback must match: kept server-side, keyed by the login cookie. */
@@ -119,26 +124,32 @@ export class WebSessionService {
     if (!row || row.ended_at) throw new UnauthorizedError('Su sesión terminó. Vuelva a ingresar.');
     if (new Date(row.expires_at) <= this.clock.now()) throw new UnauthorizedError('Su sesión expiró. Vuelva a ingresar.');
     if (row.disabled_at) throw new UnauthorizedError('Su cuenta fue deshabilitada. Contacte al administrador de su agencia.');
-    const agencies = await this.knex('principals as p')
-      .join('agencies as a', 'a.id', 'p.agency_id')
-      .where({ 'p.run': row.run, 'p.kind': 'person' })
-      .whereNull('p.disabled_at')
-      .orderBy('a.code')
-      .select('p.id as principalId', 'a.code', 'a.name');
     return {
       actor: { principalId: row.principal_id, agencyId: row.agency_id, agencyCode: row.agency_code, roles: row.roles as Role[], requestId },
       name: row.name,
       run: row.run,
       agencyName: row.agency_name,
       csrfToken: row.csrf_token,
-      agencies,
     };
+  }
+
+  /**
+   * Every agency where this person (the same RUN) may act, theirs included. Read by pages only, not by every
+   * cookie-authenticated API call.
+   */
+  agenciesOf(run: string): Promise<AgencyChoice[]> {
+    return this.knex('principals as p')
+      .join('agencies as a', 'a.id', 'p.agency_id')
+      .where({ 'p.run': run, 'p.kind': 'person' })
+      .whereNull('p.disabled_at')
+      .orderBy('a.code')
+      .select('p.id as principalId', 'a.code', 'a.name');
   }
 
   /** Moves a signed-in person to another agency where the same RUN is enabled: this session ends, a new one opens. */
   async switchAgency(token: string, principalId: string, requestId: string | null): Promise<{ token: string; session: WebSession }> {
     const current = await this.authenticate(token, requestId);
-    if (!current.agencies.some((a) => a.principalId === principalId)) {
+    if (!(await this.agenciesOf(current.run)).some((a) => a.principalId === principalId)) {
       throw new ForbiddenError('Usted no está habilitado en esa agencia. Elija una de la lista o pida al administrador de esa agencia que lo registre.');
     }
     await this.close(token, requestId);
